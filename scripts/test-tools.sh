@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds the real tofu, conftest and actionlint the tests run, from the Go module proxy (GitHub release
+# downloads are unreachable here), into a cache outside the repo keyed by version. Idempotent: a warm
+# cache costs a few stat calls. Prints `export` lines for the tests' environment on stdout.
+#
+#   eval "$(scripts/test-tools.sh)"      # TOFU_BIN, CONFTEST_BIN, ACTIONLINT_BIN, FLUX_TOOLS_DIR
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tool-versions.env
+source "$here/tool-versions.env"
+cache=${FLUX_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/flux-bootstrap-tools}
+mkdir -p "$cache"
+log() { printf '[test-tools] %s\n' "$*" >&2; }
+
+# go_build_module MODULE VERSION PKG DEST: builds PKG inside the downloaded module, so that the module's own
+# go.mod (with its replace directives, which `go install mod@v` refuses) governs the build.
+go_build_module() {
+  local module=$1 version=$2 pkg=$3 dest=$4
+  [[ -x $dest ]] && return 0
+  log "building $module@$version ($pkg) — first run only"
+  local start=$SECONDS dir
+  dir=$(GOFLAGS=-mod=mod go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -n $dir ]] || { log "go mod download gave no directory for $module@$version"; return 1; }
+  mkdir -p "$(dirname "$dest")"
+  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$dest.tmp" "$pkg")
+  mv "$dest.tmp" "$dest"
+  log "built $(basename "$dest") $version in $((SECONDS - start))s"
+}
+
+tofu_bin=$cache/tofu/$TOFU_VERSION/tofu
+conftest_bin=$cache/conftest/$CONFTEST_VERSION/conftest
+actionlint_bin=$cache/actionlint/$ACTIONLINT_VERSION/actionlint
+go_build_module github.com/opentofu/opentofu "v$TOFU_VERSION" ./cmd/tofu "$tofu_bin"
+go_build_module github.com/open-policy-agent/conftest "v$CONFTEST_VERSION" . "$conftest_bin"
+go_build_module github.com/rhysd/actionlint "v$ACTIONLINT_VERSION" ./cmd/actionlint "$actionlint_bin"
+
+if [[ -x $here/test-providers.sh ]]; then
+  "$here/test-providers.sh" "$cache"
+fi
+
+cat <<OUT
+export FLUX_TOOLS_DIR='$cache'
+export TOFU_BIN='$tofu_bin'
+export CONFTEST_BIN='$conftest_bin'
+export ACTIONLINT_BIN='$actionlint_bin'
+OUT
+if [[ -f $cache/providers/tofurc ]]; then
+  echo "export FLUX_TOFURC='$cache/providers/tofurc'"
+fi
