@@ -1,0 +1,310 @@
+// Pure parsing of the action's raw string inputs into ActionInputs. Every input is checked once, here, before any
+// tool runs; each bad input yields one InputError that names it, shows the value (unless secret) and says what is
+// accepted.
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseVersionSpec, type VersionSpec } from '../tools/version-spec.js';
+import * as rules from './rules.js';
+
+export const SECRET_INPUTS = ['kubeconfig', 'digitalocean-token', 'github-token'] as const;
+
+export const INPUT_NAMES = [
+  'git-url',
+  'git-branch',
+  'git-path',
+  'git-secret-name',
+  'flux-namespace',
+  'reconcile-interval',
+  'prune',
+  'install',
+  'chart-version',
+  'helm-values',
+  'helm-values-files',
+  'working-directory',
+  'backend-config',
+  'policy-path',
+  'tofu-version',
+  'conftest-version',
+  'tool-mirror-url',
+  'kubeconfig',
+  'digitalocean-token',
+  'cluster-name',
+  'target',
+  'accept-apply',
+  'require-reviewed-plan',
+  'allow-local-state',
+  'health-timeout',
+  'github-token',
+  'comment',
+] as const;
+
+export type InputName = (typeof INPUT_NAMES)[number];
+/** Inputs as the runner hands them over: strings, '' when not given (action.yml defaults already applied). */
+export type RawInputs = Partial<Record<InputName, string>>;
+
+export interface BackendSetting {
+  key: string;
+  value: string;
+}
+
+export interface ActionInputs {
+  install: boolean;
+  git: { url?: string; branch: string; path: string; secretName?: string };
+  fluxNamespace: string;
+  reconcileInterval: string;
+  prune: boolean;
+  chartVersion?: string;
+  helmValues: Record<string, unknown>;
+  helmValuesFiles: string[];
+  workingDirectory?: string;
+  backendConfig: BackendSetting[];
+  policyPath?: string;
+  tofuVersion?: VersionSpec;
+  conftestVersion?: VersionSpec;
+  toolMirrorUrl?: string;
+  kubeconfig?: string;
+  digitaloceanToken?: string;
+  clusterName?: string;
+  target?: string;
+  acceptApply: boolean;
+  requireReviewedPlan: boolean;
+  allowLocalState: boolean;
+  healthTimeoutSeconds: number;
+  githubToken?: string;
+  comment: boolean;
+}
+
+export interface InputError {
+  input: InputName;
+  message: string;
+}
+
+const isSecret = (name: InputName): boolean => (SECRET_INPUTS as readonly string[]).includes(name);
+
+/** Formats one error the way every input error reads: name, value (hidden if secret), what is accepted. */
+export function describeInputError(name: InputName, value: string | undefined, accepted: string): string {
+  const shown =
+    value === undefined || value === '' ? '(empty)' : isSecret(name) ? '(value hidden)' : JSON.stringify(value);
+  return `Input '${name}': ${shown} is not accepted: ${accepted}.`;
+}
+
+// Each field is a zod schema over the raw string that adds an issue carrying the accepted-values sentence.
+type Field<T> = z.ZodType<T, string | undefined>;
+
+const trimmed = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').trim());
+
+function optionalText(rule?: rules.Rule): Field<string | undefined> {
+  return trimmed.transform((value, ctx) => {
+    if (value === '') return undefined;
+    const problem = rule?.(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    return value;
+  });
+}
+
+function textWithDefault(fallback: string, rule: rules.Rule): Field<string> {
+  return trimmed.transform((raw, ctx) => {
+    const value = raw === '' ? fallback : raw;
+    const problem = rule(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    return value;
+  });
+}
+
+/** true/false in any case; anything else is an error, never a silent false. */
+function boolean(fallback: boolean): Field<boolean> {
+  return trimmed.transform((raw, ctx) => {
+    if (raw === '') return fallback;
+    const lower = raw.toLowerCase();
+    if (lower !== 'true' && lower !== 'false') ctx.addIssue({ code: 'custom', message: 'expected true or false' });
+    return lower === 'true';
+  });
+}
+
+function lines(raw: string): string[] {
+  return raw
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+function lineList<T>(rule: rules.Rule, map: (line: string) => T): Field<T[]> {
+  return trimmed.transform((raw, ctx) => {
+    const items = lines(raw);
+    for (const line of items) {
+      const problem = rule(line);
+      if (problem) ctx.addIssue({ code: 'custom', message: `line ${JSON.stringify(line)}: ${problem}` });
+    }
+    return items.map(map);
+  });
+}
+
+const helmValues: Field<Record<string, unknown>> = trimmed.transform((raw, ctx) => {
+  if (raw === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(raw);
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a YAML or JSON mapping (${(error as Error).message.split('\n')[0]})`,
+    });
+    return {};
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a YAML or JSON mapping of chart values, such as {"logLevel": "debug"}',
+    });
+    return {};
+  }
+  return parsed as Record<string, unknown>;
+});
+
+function versionSpec(accepted: string): Field<VersionSpec | undefined> {
+  return trimmed.transform((raw, ctx) => {
+    if (raw === '') return undefined;
+    const spec = parseVersionSpec(raw);
+    if (!spec) ctx.addIssue({ code: 'custom', message: accepted });
+    return spec ?? undefined;
+  });
+}
+
+const kubeconfig: Field<string | undefined> = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(raw);
+    } catch {
+      parsed = undefined;
+    }
+    const doc = parsed as { clusters?: unknown } | null | undefined;
+    if (!doc || typeof doc !== 'object' || !Array.isArray(doc.clusters)) {
+      // Never echo the content: a parser error message could quote a token.
+      ctx.addIssue({
+        code: 'custom',
+        message: 'expected the contents of a kubeconfig file (YAML with a clusters list)',
+      });
+    }
+    return raw;
+  });
+
+const healthTimeout: Field<number> = trimmed.transform((raw, ctx) => {
+  const seconds = rules.durationSeconds(raw === '' ? '5m' : raw);
+  if (seconds === null)
+    ctx.addIssue({ code: 'custom', message: 'expected whole seconds or minutes up to 60m, such as 90s or 5m' });
+  return seconds ?? 0;
+});
+
+const fields = {
+  'git-url': optionalText(rules.gitUrl),
+  'git-branch': textWithDefault('main', rules.gitBranch),
+  'git-path': textWithDefault('./', rules.repositoryPath),
+  'git-secret-name': optionalText(rules.dnsSubdomain),
+  'flux-namespace': textWithDefault('flux-system', rules.dnsLabel),
+  'reconcile-interval': textWithDefault('1m', rules.reconcileInterval),
+  prune: boolean(true),
+  install: boolean(true),
+  'chart-version': optionalText(rules.exactVersion),
+  'helm-values': helmValues,
+  'helm-values-files': lineList(rules.workspaceRelativePath, (line) => line),
+  'working-directory': optionalText(),
+  'backend-config': lineList(rules.backendConfigLine, (line): BackendSetting => {
+    const eq = line.indexOf('=');
+    return { key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim() };
+  }),
+  'policy-path': optionalText(),
+  'tofu-version': versionSpec('expected an exact version (1.10.6), a range (~> 1.10, 1.10.x, >= 1.8, < 2.0) or latest'),
+  'conftest-version': versionSpec('expected an exact version (0.71.1), a range (0.71.x) or latest'),
+  'tool-mirror-url': optionalText(rules.mirrorUrl),
+  kubeconfig,
+  'digitalocean-token': optionalText(),
+  'cluster-name': optionalText(rules.dnsLabel),
+  target: optionalText(rules.target),
+  'accept-apply': boolean(false),
+  'require-reviewed-plan': boolean(true),
+  'allow-local-state': boolean(false),
+  'health-timeout': healthTimeout,
+  'github-token': optionalText(),
+  comment: boolean(true),
+} satisfies Record<InputName, Field<unknown>>;
+
+type ParsedInputs = { [K in InputName]: z.output<(typeof fields)[K]> };
+
+/** Rules that tie inputs together; each looks only at inputs that were valid on their own (absent otherwise). */
+function crossChecks(p: Partial<ParsedInputs>): InputError[] {
+  const errors: InputError[] = [];
+  const err = (input: InputName, accepted: string): void => {
+    errors.push({ input, message: describeInputError(input, p[input] as string | undefined, accepted) });
+  };
+  // `name in p` is false for an input that failed on its own: it already has its error.
+  if (p.install && 'git-url' in p && !p['git-url'])
+    err('git-url', 'required when install is true: an https:// or ssh:// URL');
+  if (p.prune === false)
+    err('prune', 'pruning must stay enabled (true) so that objects removed from Git leave the cluster');
+  const doks = Boolean(p['cluster-name'] || p['digitalocean-token']);
+  const sourcesValid = ['kubeconfig', 'cluster-name', 'digitalocean-token'].every((name) => name in p);
+  if (p.kubeconfig && doks)
+    err('kubeconfig', 'give one cluster source: kubeconfig, or cluster-name with digitalocean-token, not both');
+  if (p.install && sourcesValid && !p.kubeconfig && !doks) {
+    err('kubeconfig', 'installing Flux needs a cluster: give kubeconfig, or cluster-name with digitalocean-token');
+  }
+  if (p['cluster-name'] && !p['digitalocean-token'])
+    err('cluster-name', 'it needs digitalocean-token to fetch the DOKS credentials');
+  if (p['digitalocean-token'] && 'cluster-name' in p && !p['cluster-name'])
+    err('digitalocean-token', 'it needs cluster-name');
+  return errors;
+}
+
+function toActionInputs(p: ParsedInputs): ActionInputs {
+  return {
+    install: p.install,
+    git: { url: p['git-url'], branch: p['git-branch'], path: p['git-path'], secretName: p['git-secret-name'] },
+    fluxNamespace: p['flux-namespace'],
+    reconcileInterval: p['reconcile-interval'],
+    prune: p.prune,
+    chartVersion: p['chart-version'],
+    helmValues: p['helm-values'],
+    helmValuesFiles: p['helm-values-files'],
+    workingDirectory: p['working-directory'],
+    backendConfig: p['backend-config'],
+    policyPath: p['policy-path'],
+    tofuVersion: p['tofu-version'],
+    conftestVersion: p['conftest-version'],
+    toolMirrorUrl: p['tool-mirror-url'],
+    kubeconfig: p.kubeconfig,
+    digitaloceanToken: p['digitalocean-token'],
+    clusterName: p['cluster-name'],
+    target: p.target,
+    acceptApply: p['accept-apply'],
+    requireReviewedPlan: p['require-reviewed-plan'],
+    allowLocalState: p['allow-local-state'],
+    healthTimeoutSeconds: p['health-timeout'],
+    githubToken: p['github-token'],
+    comment: p.comment,
+  };
+}
+
+export type InputsResult = { ok: true; inputs: ActionInputs } | { ok: false; errors: InputError[] };
+
+export function parseInputs(raw: RawInputs): InputsResult {
+  const valid: Partial<Record<InputName, unknown>> = {};
+  const errors: InputError[] = [];
+  for (const name of INPUT_NAMES) {
+    const result = (fields[name] as Field<unknown>).safeParse(raw[name]);
+    if (result.success) valid[name] = result.data;
+    else {
+      const accepted = result.error.issues.map((issue) => issue.message).join('; ');
+      errors.push({ input: name, message: describeInputError(name, raw[name]?.trim(), accepted) });
+    }
+  }
+  const parsed = valid as Partial<ParsedInputs>;
+  errors.push(...crossChecks(parsed));
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, inputs: toActionInputs(parsed as ParsedInputs) };
+}

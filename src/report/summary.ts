@@ -1,0 +1,38 @@
+// Pure rendering of the job summary sections. Secret inputs never reach this module as values: it is given the
+// parsed inputs and prints only whether a secret was set.
+import type { ActionInputs } from '../inputs/schema.js';
+import type { FluxObject } from '../tfvars/render.js';
+
+const set = (value: unknown): string => (value ? 'set (masked)' : 'not set');
+
+export function renderInputsSection(inputs: ActionInputs): string {
+  const rows: [string, string][] = [
+    ['install', String(inputs.install)],
+    ['git-url', inputs.git.url ?? ''],
+    ['git-branch', inputs.git.branch],
+    ['git-path', inputs.git.path],
+    ['git-secret-name', inputs.git.secretName ?? ''],
+    ['flux-namespace', inputs.fluxNamespace],
+    ['reconcile-interval', inputs.reconcileInterval],
+    ['prune', String(inputs.prune)],
+    ['chart-version', inputs.chartVersion ?? '(module default)'],
+    ['helm-values-files', inputs.helmValuesFiles.join(', ')],
+    ['working-directory', inputs.workingDirectory ?? '(shipped modules/root)'],
+    ['backend-config', inputs.backendConfig.map((b) => b.key).join(', ')],
+    ['kubeconfig', set(inputs.kubeconfig)],
+    ['digitalocean-token', set(inputs.digitaloceanToken)],
+    ['cluster-name', inputs.clusterName ?? ''],
+    ['accept-apply', String(inputs.acceptApply)],
+    ['require-reviewed-plan', String(inputs.requireReviewedPlan)],
+  ];
+  const body = rows.map(([name, value]) => `| \`${name}\` | ${escapeCell(value)} |`).join('\n');
+  return `### Inputs in effect\n\n| input | value |\n| --- | --- |\n${body}\n`;
+}
+
+export function renderTfvarsSection(flux: FluxObject, tfvarsPath: string): string {
+  return `### flux tfvars\n\nWritten to \`${tfvarsPath}\`:\n\n\`\`\`json\n${JSON.stringify({ flux }, null, 2)}\n\`\`\`\n`;
+}
+
+export function escapeCell(value: string): string {
+  return value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
