@@ -194,7 +194,7 @@ flux2_sync_kustomization(r, values) := {
 flux2_sync_git_name(r, values) := helm_value(r.after, values, "gitRepository.name", r.after.name)
 
 # Helm parses "true"/"false" in `set` entries as booleans.
-helm_scalar(value) := true if value == "true"
+helm_scalar(value) if value == "true"
 
 else := false if value == "false"
 

@@ -1,0 +1,220 @@
+# conftest verify: every tfvars rule passes on a compliant document and fails on each violation.
+package flux.tfvars_test
+
+import data.flux.tfvars
+import rego.v1
+
+compliant := {"flux": {
+	"install": true,
+	"namespace": "flux-system",
+	"git": {
+		"url": "https://github.com/acme/fleet",
+		"branch": "main",
+		"path": "./clusters/dev",
+		"secret_name": null,
+		"interval": "1m",
+		"prune": true,
+	},
+	"helm": {"chart_version": null, "values": {}, "values_files": []},
+	"cluster": {"kubeconfig_path": "/tmp/kubeconfig", "doks_cluster_name": null},
+}}
+
+with_git(patch) := object.union(compliant, {"flux": {"git": patch}})
+
+rules_of(results) := {r.rule | some r in results}
+
+denied(doc) := ids if {
+	results := tfvars.deny with input as doc
+	ids := rules_of(results)
+}
+
+warned(doc) := ids if {
+	results := tfvars.warn with input as doc
+	ids := rules_of(results)
+}
+
+messages(doc) := {r.msg | some r in results} if {
+	results := tfvars.deny with input as doc
+}
+
+test_compliant_passes if {
+	count(tfvars.deny) == 0 with input as compliant
+	count(tfvars.warn) == 0 with input as compliant
+}
+
+# The module's defaults apply to what is missing or null, as OpenTofu's optional() does.
+test_minimal_document_passes if {
+	count(tfvars.deny) == 0 with input as {"flux": {"git": {"url": "ssh://git@github.com/acme/fleet"}}}
+}
+
+test_null_attributes_take_defaults if {
+	count(tfvars.deny) == 0 with input as with_git({"interval": null, "prune": null, "path": null})
+}
+
+test_install_false_skips_git_rules if {
+	count(tfvars.deny) == 0 with input as {"flux": {"install": false, "git": {"url": "http://x", "prune": false}}}
+}
+
+# --- FLUX000 -------------------------------------------------------------------------------------------------------
+
+test_unrecognised_input_denied if {
+	denied({"something": "else"}) == {"FLUX000"}
+}
+
+test_plan_input_is_not_judged_here if {
+	count(tfvars.deny) == 0 with input as {"format_version": "1.2", "planned_values": {"root_module": {}}}
+}
+
+# --- FLUX001 -------------------------------------------------------------------------------------------------------
+
+test_url_https_and_ssh_pass if {
+	every url in ["https://github.com/acme/fleet.git", "ssh://git@github.com/acme/fleet.git", "ssh://git@host:2222/x"] {
+		count(tfvars.deny) == 0 with input as with_git({"url": url})
+	}
+}
+
+test_url_denied_forms if {
+	every url in ["http://github.com/acme/fleet", "file:///srv/git/fleet", "git://github.com/acme/fleet", "git@github.com:acme/fleet.git", "github.com/acme/fleet", "HTTPS://github.com/acme/fleet", "https://", ""] {
+		denied(with_git({"url": url})) == {"FLUX001"}
+	}
+}
+
+test_url_missing_denied if {
+	denied({"flux": {"git": {"branch": "main"}}}) == {"FLUX001"}
+	denied({"flux": {}}) == {"FLUX001"}
+}
+
+test_scp_form_shows_ssh_form if {
+	some msg in messages(with_git({"url": "git@github.com:acme/fleet.git"}))
+	contains(msg, `"ssh://git@github.com/acme/fleet.git"`)
+	contains(msg, "policy/README.md#flux001-git-url-scheme")
+}
+
+test_url_credentials_are_not_shown if {
+	some msg in messages(with_git({"url": "http://ghp_secret123@github.com/acme/fleet"}))
+	not contains(msg, "ghp_secret123")
+	contains(msg, `"https://***@github.com/acme/fleet"`)
+}
+
+# --- FLUX002 -------------------------------------------------------------------------------------------------------
+
+test_interval_seconds_and_minutes_pass if {
+	every interval in ["1s", "30s", "1m", "90m"] {
+		count(tfvars.deny) == 0 with input as with_git({"interval": interval})
+	}
+}
+
+test_interval_denied_forms if {
+	every interval in ["1h", "1m30s", "0s", "0m", "500ms", "1.5m", "01m", "5", "", "soon", 60] {
+		denied(with_git({"interval": interval})) == {"FLUX002"}
+	}
+}
+
+test_interval_hours_suggests_minutes if {
+	some msg in messages(with_git({"interval": "2h"}))
+	contains(msg, `uses hours`)
+	contains(msg, `write "120m"`)
+}
+
+test_interval_compound_suggests_seconds if {
+	some msg in messages(with_git({"interval": "1m30s"}))
+	contains(msg, `write "90s"`)
+}
+
+# --- FLUX003 -------------------------------------------------------------------------------------------------------
+
+test_prune_false_denied if {
+	denied(with_git({"prune": false})) == {"FLUX003"}
+}
+
+test_prune_not_boolean_denied if {
+	denied(with_git({"prune": "yes"})) == {"FLUX003"}
+}
+
+# --- FLUX006 -------------------------------------------------------------------------------------------------------
+
+test_relative_paths_pass if {
+	every path in ["./", ".", "", "clusters/dev", "./clusters/dev", "./a..b/c"] {
+		count(tfvars.deny) == 0 with input as with_git({"path": path})
+	}
+}
+
+test_path_denied_forms if {
+	every path in ["/clusters/dev", "../other", "./clusters/../../etc", "clusters/..", "\\abs", "a\\..\\b"] {
+		denied(with_git({"path": path})) == {"FLUX006"}
+	}
+}
+
+test_absolute_path_suggests_relative if {
+	some msg in messages(with_git({"path": "/clusters/dev"}))
+	contains(msg, `"./clusters/dev"`)
+}
+
+# --- FLUX008 (option) ----------------------------------------------------------------------------------------------
+
+bounds := {"interval": {"min": "30s", "max": "10m"}}
+
+test_bounds_off_by_default if {
+	count(tfvars.warn) == 0 with input as with_git({"interval": "90m"})
+}
+
+test_bounds_warn_by_default_when_set if {
+	warned(with_git({"interval": "90m"})) == {"FLUX008"} with data.flux_policy as bounds
+	warned(with_git({"interval": "10s"})) == {"FLUX008"} with data.flux_policy as bounds
+	count(tfvars.deny) == 0 with input as with_git({"interval": "90m"}) with data.flux_policy as bounds
+}
+
+test_bounds_within_pass if {
+	every interval in ["30s", "5m", "10m"] {
+		count(tfvars.warn) == 0 with input as with_git({"interval": interval}) with data.flux_policy as bounds
+	}
+}
+
+test_bounds_deny_when_enforced if {
+	policy := {"interval": {"max": "1h", "enforcement": "deny"}}
+	denied(with_git({"interval": "61m"})) == {"FLUX008"} with data.flux_policy as policy
+	count(tfvars.deny) == 0 with input as with_git({"interval": "60m"}) with data.flux_policy as policy
+}
+
+test_bad_bound_option_fails_closed if {
+	denied(compliant) == {"FLUX008"} with data.flux_policy as {"interval": {"max": "ten minutes"}}
+	denied(compliant) == {"FLUX008"} with data.flux_policy as {"interval": {"enforcement": "block"}}
+}
+
+# --- FLUX009 (option) ----------------------------------------------------------------------------------------------
+
+lockdown := {"multitenancy": {"required": true}}
+
+with_values(values, files) := object.union(compliant, {"flux": {"helm": {"values": values, "values_files": files}}})
+
+test_multitenancy_off_by_default if {
+	count(tfvars.warn) == 0 with input as compliant
+}
+
+test_multitenancy_required_warns if {
+	warned(compliant) == {"FLUX009"} with data.flux_policy as lockdown
+	warned(with_values({"multitenancy": {"enabled": false}}, ["/v.yaml"])) == {"FLUX009"} with data.flux_policy as lockdown
+}
+
+test_multitenancy_enabled_passes if {
+	count(tfvars.warn) == 0 with input as with_values({"multitenancy": {"enabled": true}}, []) with data.flux_policy as lockdown
+}
+
+# A values file may enable it; the tfvars cannot tell, so the plan check decides.
+test_multitenancy_left_to_plan_when_files_may_set_it if {
+	count(tfvars.warn) == 0 with input as with_values({}, ["/work/values.yaml"]) with data.flux_policy as lockdown
+}
+
+test_multitenancy_deny_when_enforced if {
+	policy := {"multitenancy": {"required": true, "enforcement": "deny"}}
+	denied(compliant) == {"FLUX009"} with data.flux_policy as policy
+}
+
+test_bad_multitenancy_option_fails_closed if {
+	denied(compliant) == {"FLUX009"} with data.flux_policy as {"multitenancy": {"required": "yes"}}
+}
+
+test_docs_base_option_changes_links if {
+	some msg in messages(with_git({"prune": false})) with data.flux_policy as {"docs_base": "https://example.test/README.md"}
+	contains(msg, "https://example.test/README.md#flux003-prune-enabled")
+}
