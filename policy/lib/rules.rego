@@ -34,11 +34,17 @@ doc_link(id) := sprintf("%s#%s-%s", [docs_base, lower(id), rules[id]])
 # result builds the one shape every rule emits: id, offending location and value, the problem, the fix, the link.
 result(id, where, shown, issue) := {
 	"msg": sprintf("%s %s: %s = %s %s. Fix: %s. See %s", [id, rules[id], where, shown, issue.problem, issue.fix, doc_link(id)]),
-	"rule": id,
+	"rule_id": id,
 	"title": rules[id],
-	"where": where,
+	"resource": where,
 	"docs": doc_link(id),
 }
+
+# object_result is result for a Flux object found in a plan; its resource is the address that declares it.
+object_result(id, obj, field, shown, issue) := object.union(
+	result(id, sprintf("%s %s/%s (%s) %s", [obj.kind, obj.namespace, obj.name, obj.address, field]), shown, issue),
+	{"resource": obj.address},
+)
 
 # show renders a value for a message: JSON, so strings are quoted and a missing value reads `null`.
 show(value) := json.marshal(value)

@@ -8,8 +8,6 @@ package flux.plan
 import data.flux.lib
 import rego.v1
 
-where(obj, field) := sprintf("%s %s/%s (%s) %s", [obj.kind, obj.namespace, obj.name, obj.address, field])
-
 deny contains lib.unrecognised_input
 
 deny contains r if {
@@ -19,7 +17,7 @@ deny contains r if {
 
 # --- FLUX001 -------------------------------------------------------------------------------------------------------
 
-deny contains lib.result("FLUX001", where(repo, "spec.url"), lib.show_url(url), issue) if {
+deny contains lib.object_result("FLUX001", repo, "spec.url", lib.show_url(url), issue) if {
 	some repo in lib.git_repositories
 	url := object.get(repo.spec, "url", null)
 	issue := lib.url_issue(url)
@@ -27,7 +25,7 @@ deny contains lib.result("FLUX001", where(repo, "spec.url"), lib.show_url(url), 
 
 # --- FLUX002 -------------------------------------------------------------------------------------------------------
 
-deny contains lib.result("FLUX002", where(obj, "spec.interval"), lib.show(interval), issue) if {
+deny contains lib.object_result("FLUX002", obj, "spec.interval", lib.show(interval), issue) if {
 	some obj in lib.flux_objects
 	interval := object.get(obj.spec, "interval", null)
 	issue := lib.interval_issue(interval)
@@ -35,7 +33,7 @@ deny contains lib.result("FLUX002", where(obj, "spec.interval"), lib.show(interv
 
 # --- FLUX003 -------------------------------------------------------------------------------------------------------
 
-deny contains lib.result("FLUX003", where(ks, "spec.prune"), lib.show(prune), issue) if {
+deny contains lib.object_result("FLUX003", ks, "spec.prune", lib.show(prune), issue) if {
 	some ks in lib.kustomizations
 	prune := object.get(ks.spec, "prune", null)
 	issue := lib.prune_issue(prune)
@@ -45,7 +43,7 @@ deny contains lib.result("FLUX003", where(ks, "spec.prune"), lib.show(prune), is
 
 declared_repositories := sort([sprintf("%s/%s", [repo.namespace, repo.name]) | some repo in lib.git_repositories])
 
-deny contains lib.result("FLUX004", where(ks, "spec.sourceRef"), lib.show(ref), issue) if {
+deny contains lib.object_result("FLUX004", ks, "spec.sourceRef", lib.show(ref), issue) if {
 	some ks in lib.kustomizations
 	ref := object.get(ks.spec, "sourceRef", null)
 	issue := source_ref_issue(ks, ref)
@@ -77,7 +75,7 @@ ref_namespace(ks, ref) := ref.namespace if {
 
 # --- FLUX005 -------------------------------------------------------------------------------------------------------
 
-deny contains lib.result("FLUX005", where(obj, "spec.suspend"), "true", {
+deny contains lib.object_result("FLUX005", obj, "spec.suspend", "true", {
 	"problem": "suspends reconciliation, so the cluster would stop following Git",
 	"fix": "remove spec.suspend or set it to false",
 }) if {
@@ -88,7 +86,7 @@ deny contains lib.result("FLUX005", where(obj, "spec.suspend"), "true", {
 # --- FLUX006 -------------------------------------------------------------------------------------------------------
 
 # An omitted path means the repository root, which is fine.
-deny contains lib.result("FLUX006", where(ks, "spec.path"), lib.show(path), issue) if {
+deny contains lib.object_result("FLUX006", ks, "spec.path", lib.show(path), issue) if {
 	some ks in lib.kustomizations
 	path := lib.present(ks.spec, "path")
 	issue := lib.path_issue(path)
@@ -120,12 +118,15 @@ unknown_hint := sprintf(" that the policy can read; these manifests are unknown 
 
 # --- Options: a warning unless the organisation sets enforcement to "deny" ----------------------------------------
 
-optional contains lib.result("FLUX008", where(obj, "spec.interval"), lib.show(obj.spec.interval), issue) if {
+optional contains lib.object_result("FLUX008", obj, "spec.interval", lib.show(obj.spec.interval), issue) if {
 	some obj in lib.flux_objects
 	issue := lib.interval_bound_issue(obj.spec.interval)
 }
 
-optional contains lib.result("FLUX009", sprintf("helm_release %s multitenancy.enabled", [r.address]), lib.show(enabled), issue) if {
+optional contains object.union(
+	lib.result("FLUX009", sprintf("helm_release %s values multitenancy.enabled", [r.address]), lib.show(enabled), issue),
+	{"resource": r.address},
+) if {
 	some r in lib.flux2_releases
 	enabled := lib.helm_value(r.after, lib.helm_values(r.after, {}), "multitenancy.enabled", null)
 	issue := lib.multitenancy_issue(enabled)
@@ -133,10 +134,10 @@ optional contains lib.result("FLUX009", sprintf("helm_release %s multitenancy.en
 
 deny contains r if {
 	some r in optional
-	lib.level(r.rule) == "deny"
+	lib.level(r.rule_id) == "deny"
 }
 
 warn contains r if {
 	some r in optional
-	lib.level(r.rule) == "warn"
+	lib.level(r.rule_id) == "warn"
 }

@@ -57,7 +57,7 @@ patch(doc, spec) := object.union(doc, {"spec": spec})
 # The module's shape: flux2 release plus the two objects as kubectl_manifest.
 kubectl_plan(git, ks) := plan_of([flux2_release, kubectl("git_repository", git), kubectl("kustomization", ks)])
 
-rules_of(results) := {r.rule | some r in results}
+rules_of(results) := {r.rule_id | some r in results}
 
 denied(doc) := ids if {
 	results := plan.deny with input as doc

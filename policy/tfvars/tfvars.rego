@@ -77,10 +77,10 @@ deny contains r if {
 
 deny contains r if {
 	some r in optional
-	lib.level(r.rule) == "deny"
+	lib.level(r.rule_id) == "deny"
 }
 
 warn contains r if {
 	some r in optional
-	lib.level(r.rule) == "warn"
+	lib.level(r.rule_id) == "warn"
 }

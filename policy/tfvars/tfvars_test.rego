@@ -21,7 +21,7 @@ compliant := {"flux": {
 
 with_git(patch) := object.union(compliant, {"flux": {"git": patch}})
 
-rules_of(results) := {r.rule | some r in results}
+rules_of(results) := {r.rule_id | some r in results}
 
 denied(doc) := ids if {
 	results := tfvars.deny with input as doc
