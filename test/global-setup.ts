@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 export default function setup(): void {
-  if (process.env.TOFU_BIN && process.env.CONFTEST_BIN && process.env.FLUX_TOOLS_DIR) return;
+  if (process.env.TOFU_BIN && process.env.FLUX_TOFURC && process.env.TF_CLI_CONFIG_FILE === process.env.FLUX_TOFURC)
+    return;
   const script = path.resolve(import.meta.dirname, '..', 'scripts', 'test-tools.sh');
   const exports = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   for (const line of exports.split('\n')) {

@@ -1,0 +1,66 @@
+// The bundle on Node 24, run as the runner runs it, refusing bad inputs before any tool runs.
+import { describe, expect, it } from 'vitest';
+import { fakeKubeconfig, readTree, runAction } from './support/action-runner.js';
+
+const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
+
+describe('dist/index.js with invalid inputs', () => {
+  it('exits 1 naming git-url when run with no inputs, without a stack trace', async () => {
+    const run = await runAction();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /::error title=Invalid input%3A git-url::Input 'git-url': \(empty\) is not accepted: required when install is true/,
+    );
+    expect(run.stdout + run.stderr).not.toMatch(STACK_FRAME);
+    expect(run.outputs).toEqual({});
+    // Stopped before any tool or file: no run directory was made.
+    expect(run.state).toEqual({});
+  });
+
+  it('exits 1 naming prune for prune: maybe, and reports the other bad inputs in the same run', async () => {
+    const run = await runAction({
+      inputs: { 'git-url': 'git@github.com:wildside/fleet', prune: 'maybe', kubeconfig: fakeKubeconfig() },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`Input 'prune': "maybe" is not accepted: expected true or false.`);
+    expect(run.stdout).toContain('write it as ssh://git@github.com/wildside/fleet');
+    expect(run.stdout).toMatch(/2 invalid input\(s\); nothing was run/);
+  });
+
+  it('never prints a secret input, even when it is the invalid one', async () => {
+    const run = await runAction({
+      inputs: { 'git-url': 'https://github.com/wildside/fleet', kubeconfig: 'token: leaked-secret-value-123' },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`Input 'kubeconfig': (value hidden) is not accepted`);
+    // The runner masks registered secrets; the action must also never print them itself.
+    expect(run.stdout).toContain('::add-mask::token: leaked-secret-value-123');
+    const printed = run.stdout.replace(/^::add-mask::.*$/gm, '') + run.stderr + run.summary;
+    expect(printed).not.toContain('leaked-secret-value-123');
+  });
+});
+
+describe('dist/index.js tfvars', () => {
+  it('writes the kubeconfig and tfvars 0600 in the run directory and the post step removes them', async () => {
+    const kubeconfig = fakeKubeconfig();
+    const run = await runAction({
+      inputs: { 'git-url': 'https://github.com/wildside/fleet', kubeconfig },
+    });
+    expect(run.stdout + run.stderr).not.toMatch(STACK_FRAME);
+    const tfvarsPath = run.outputs['tfvars-path']!;
+    expect(tfvarsPath).toMatch(/flux-bootstrap-.*\/flux\.tfvars\.json$/);
+    const files = await readTree(run.runnerTemp);
+    const tfvars = files.find((f) => f.file === tfvarsPath)!;
+    const flux = (JSON.parse(tfvars.content) as { flux: { cluster: { kubeconfig_path: string } } }).flux;
+    const copy = files.find((f) => f.file === flux.cluster.kubeconfig_path)!;
+    expect(copy.content).toBe(kubeconfig);
+    const { statSync } = await import('node:fs');
+    expect(statSync(copy.file).mode & 0o777).toBe(0o600);
+    expect(statSync(tfvarsPath).mode & 0o777).toBe(0o600);
+    expect(tfvars.content).not.toContain('kube-token-s3cr3t');
+
+    const post = await runAction({ home: run.home, entry: 'post', state: run.state });
+    expect(post.code).toBe(0);
+    expect(await readTree(run.runnerTemp)).toEqual([]);
+  });
+});
