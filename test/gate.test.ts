@@ -1,0 +1,232 @@
+// The apply gate over the full cartesian product of its factors: apply exactly where every condition holds, and
+// every refusal names each missing condition. The oracle below restates the rules independently of the
+// implementation's check table.
+import { describe, expect, it } from 'vitest';
+import {
+  decideApply,
+  describeOnMerge,
+  shouldCheckReviewedPlan,
+  type ApplyFacts,
+  type ApplyGate,
+  type Backend,
+  type PlanExitCode,
+  type ReviewedPlan,
+} from '../src/gate/decision.js';
+
+const REPO = 'wildside/infra';
+
+const factors = {
+  eventName: ['push', 'workflow_dispatch', 'pull_request', 'pull_request_target', 'schedule'],
+  ref: ['refs/heads/main', 'refs/heads/feature', 'refs/tags/v1.0.0', 'refs/pull/7/merge', 'refs/heads/main-old'],
+  headRepository: [undefined, REPO, 'someone/infra'] as (string | undefined)[],
+  acceptApply: [true, false],
+  kubeconfigPresent: [true, false],
+  planExitCode: [0, 1, 2] as PlanExitCode[],
+  policyPassed: [true, false],
+  backend: ['remote', 'local'] as Backend[],
+  allowLocalState: [true, false],
+  reviewedPlan: ['match', 'mismatch', 'not-from-pr', 'no-recorded-plan', 'not-checked'] as ReviewedPlan[],
+  requireReviewedPlan: [true, false],
+};
+
+function* product(): Generator<ApplyFacts> {
+  const keys = Object.keys(factors) as (keyof typeof factors)[];
+  const walk = function* (i: number, acc: Partial<ApplyFacts>): Generator<ApplyFacts> {
+    if (i === keys.length) {
+      yield { repository: REPO, ...acc } as ApplyFacts;
+      return;
+    }
+    for (const value of factors[keys[i]!]) yield* walk(i + 1, { ...acc, [keys[i]!]: value });
+  };
+  yield* walk(0, {});
+}
+
+/** The rules, written out one by one. */
+function expectedMissing(f: ApplyFacts): ApplyGate[] {
+  const missing: ApplyGate[] = [];
+  if (f.eventName !== 'push' && f.eventName !== 'workflow_dispatch') missing.push('event');
+  if (f.ref !== 'refs/heads/main') missing.push('ref');
+  if (f.headRepository === 'someone/infra') missing.push('fork');
+  if (!f.acceptApply) missing.push('accept-apply');
+  if (!f.kubeconfigPresent) missing.push('kubeconfig');
+  if (f.planExitCode !== 2) missing.push('plan-changes');
+  if (!f.policyPassed) missing.push('policy');
+  if (f.backend === 'local' && !f.allowLocalState) missing.push('remote-state');
+  const reviewed = f.reviewedPlan === 'match' || (f.reviewedPlan !== 'mismatch' && !f.requireReviewedPlan);
+  if (!reviewed) missing.push('reviewed-plan');
+  return missing;
+}
+
+describe('decideApply over every combination of its factors', () => {
+  const all = [...product()];
+  const decisions = all.map((facts) => ({ facts, decision: decideApply(facts) }));
+
+  it('covers the whole product', () => {
+    const size = Object.values(factors).reduce((n, values) => n * values.length, 1);
+    expect(all).toHaveLength(size);
+    expect(size).toBe(5 * 5 * 3 * 2 * 2 * 3 * 2 * 2 * 2 * 5 * 2);
+  });
+
+  it('applies exactly where every condition holds', () => {
+    const wrong = decisions.filter(({ facts, decision }) => decision.apply !== (expectedMissing(facts).length === 0));
+    expect(wrong.map((w) => w.facts)).toEqual([]);
+    const applied = decisions.filter(({ decision }) => decision.apply);
+    // push|dispatch × same-repo|no head repo × (remote, any allow | local, allowed) × (match × 2 | 3 others × false)
+    expect(applied).toHaveLength(2 * 2 * 3 * 5);
+    for (const { decision } of applied) {
+      expect(decision.missing).toEqual([]);
+      expect(decision.reasons).toEqual([]);
+      expect(decision.summary).toMatch(/^Applying this run's saved plan/);
+    }
+  });
+
+  it('lists each missing condition, with one actionable reason each, on every refusal', () => {
+    const wrong = decisions.filter(({ facts, decision }) => {
+      if (decision.apply) return false;
+      const expected = expectedMissing(facts);
+      return (
+        decision.missing.join() !== expected.join() ||
+        decision.reasons.length !== expected.length ||
+        !decision.reasons.every((reason) => reason.endsWith('.')) ||
+        !decision.summary.startsWith('Not applying: missing ')
+      );
+    });
+    expect(wrong.map(({ facts, decision }) => ({ facts, decision }))).toEqual([]);
+    expect(decisions.filter(({ decision }) => !decision.apply)).toHaveLength(72_000 - 60);
+  });
+
+  it('never applies a plan that differs from the reviewed one, whatever else holds', () => {
+    const mismatched = decisions.filter(({ facts }) => facts.reviewedPlan === 'mismatch');
+    expect(mismatched.length).toBeGreaterThan(0);
+    expect(mismatched.every(({ decision }) => !decision.apply && decision.missing.includes('reviewed-plan'))).toBe(
+      true,
+    );
+  });
+});
+
+describe('refusal reasons', () => {
+  const ready: ApplyFacts = {
+    eventName: 'push',
+    ref: 'refs/heads/main',
+    repository: REPO,
+    acceptApply: true,
+    kubeconfigPresent: true,
+    planExitCode: 2,
+    policyPassed: true,
+    backend: 'remote',
+    allowLocalState: false,
+    reviewedPlan: 'match',
+    requireReviewedPlan: true,
+  };
+
+  it('applies when every condition holds and says so', () => {
+    expect(decideApply(ready)).toEqual({
+      apply: true,
+      missing: [],
+      reasons: [],
+      summary:
+        "Applying this run's saved plan: push to refs/heads/main with 'accept-apply: true', remote state, matching the reviewed plan.",
+    });
+  });
+
+  it('names the event, the ref and the fork it saw', () => {
+    const decision = decideApply({
+      ...ready,
+      eventName: 'pull_request_target',
+      ref: 'refs/pull/3/merge',
+      headRepository: 'mallory/infra',
+    });
+    expect(decision.reasons[0]).toContain("'pull_request_target'");
+    expect(decision.reasons[1]).toContain("'refs/pull/3/merge'");
+    expect(decision.reasons[2]).toContain("'mallory/infra'");
+    expect(decision.summary).toBe('Not applying: missing event push/workflow_dispatch, refs/heads/main, not a fork.');
+  });
+
+  it('tells which input to set', () => {
+    const decision = decideApply({ ...ready, acceptApply: false, kubeconfigPresent: false });
+    expect(decision.reasons).toEqual([
+      "Input 'accept-apply' is not 'true': set it to 'true' in the workflow to allow applying on main.",
+      "Input 'kubeconfig' is empty: pass the cluster's kubeconfig from a secret to apply.",
+    ]);
+  });
+
+  it('explains why local state is refused and how to allow it', () => {
+    const [reason] = decideApply({ ...ready, backend: 'local' }).reasons;
+    expect(reason).toContain('ephemeral runner');
+    expect(reason).toContain("'allow-local-state: true'");
+  });
+
+  it('tells a failed plan from an empty one', () => {
+    expect(decideApply({ ...ready, planExitCode: 0 }).reasons).toEqual([
+      'The plan has no changes: there is nothing to apply.',
+    ]);
+    expect(decideApply({ ...ready, planExitCode: 1 }).reasons[0]).toMatch(/^The plan failed \(exit code 1\)/);
+  });
+
+  it('carries the review verdict detail (what differs, the comment link) into its reason', () => {
+    const detail = 'Plan hash: reviewed abc, this run def. Reviewed plan: https://github.com/o/r/pull/1#issuecomment-9';
+    const [reason] = decideApply({ ...ready, reviewedPlan: 'mismatch', reviewDetail: detail }).reasons;
+    expect(reason).toMatch(/^This run's plan differs from the plan reviewed in the pull request/);
+    expect(reason).toContain(detail);
+    for (const verdict of ['not-from-pr', 'no-recorded-plan', 'not-checked'] as const) {
+      const [why] = decideApply({ ...ready, reviewedPlan: verdict }).reasons;
+      expect(why).toContain("'require-reviewed-plan: false'");
+    }
+  });
+});
+
+describe('describeOnMerge', () => {
+  const merge = {
+    acceptApply: true,
+    kubeconfigPresent: true,
+    planExitCode: 2 as PlanExitCode,
+    policyPassed: true,
+    backend: 'remote' as Backend,
+    allowLocalState: false,
+    requireReviewedPlan: true,
+  };
+
+  it('says the plan will be applied when the gates hold on main', () => {
+    expect(describeOnMerge(merge)).toBe(
+      'On merge to main: this plan will be applied, provided the plan on main is identical to this one.',
+    );
+  });
+
+  it('says nothing will be applied for a plan without changes', () => {
+    expect(describeOnMerge({ ...merge, planExitCode: 0 })).toBe('On merge to main: nothing to apply (no changes).');
+  });
+
+  it('names every gate that will be missing', () => {
+    const sentence = describeOnMerge({ ...merge, acceptApply: false, backend: 'local', policyPassed: false });
+    expect(sentence).toMatch(/^On merge to main: no apply\. /);
+    expect(sentence).toContain("'accept-apply'");
+    expect(sentence).toContain('policy checks failed');
+    expect(sentence).toContain("'allow-local-state: true'");
+    expect(sentence).not.toContain('pull_request');
+  });
+});
+
+describe('shouldCheckReviewedPlan', () => {
+  const facts = {
+    eventName: 'push',
+    ref: 'refs/heads/main',
+    repository: REPO,
+    acceptApply: true,
+    kubeconfigPresent: true,
+    planExitCode: 2 as PlanExitCode,
+    policyPassed: true,
+    backend: 'remote' as Backend,
+    allowLocalState: false,
+    requireReviewedPlan: true,
+  };
+
+  it('checks only a plan with changes, accepted for apply, on a push or dispatch to main', () => {
+    expect(shouldCheckReviewedPlan(facts)).toBe(true);
+    expect(shouldCheckReviewedPlan({ ...facts, eventName: 'workflow_dispatch' })).toBe(true);
+    expect(shouldCheckReviewedPlan({ ...facts, eventName: 'pull_request' })).toBe(false);
+    expect(shouldCheckReviewedPlan({ ...facts, ref: 'refs/heads/dev' })).toBe(false);
+    expect(shouldCheckReviewedPlan({ ...facts, headRepository: 'someone/infra' })).toBe(false);
+    expect(shouldCheckReviewedPlan({ ...facts, acceptApply: false })).toBe(false);
+    expect(shouldCheckReviewedPlan({ ...facts, planExitCode: 0 })).toBe(false);
+  });
+});
