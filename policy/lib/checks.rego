@@ -12,6 +12,11 @@ url_ok(url) if regex.match(`^(https|ssh)://[^/\s]+(/\S*)?$`, url)
 url_issue(url) := issue if {
 	not url_ok(url)
 	issue := url_problem(url)
+} else := {
+	"problem": "carries a password, which would be stored in the cluster and shown in plans",
+	"fix": "remove it from the URL and put the credentials in the Secret the GitRepository references (flux.git.secret_name)",
+} if {
+	regex.match(`^[a-z]+://[^/@]*:[^/@]*@`, url)
 }
 
 url_problem(url) := {"problem": "is missing or not a string", "fix": `set it to an https:// or ssh:// URL`} if {

@@ -90,6 +90,13 @@ test_scp_form_shows_ssh_form if {
 	contains(msg, "policy/README.md#flux001-git-url-scheme")
 }
 
+test_url_password_denied if {
+	denied(with_git({"url": "https://bot:ghp_secret123@github.com/acme/fleet"})) == {"FLUX001"}
+	some msg in messages(with_git({"url": "https://bot:ghp_secret123@github.com/acme/fleet"}))
+	contains(msg, "carries a password")
+	not contains(msg, "ghp_secret123")
+}
+
 test_url_credentials_are_not_shown if {
 	some msg in messages(with_git({"url": "http://ghp_secret123@github.com/acme/fleet"}))
 	not contains(msg, "ghp_secret123")
