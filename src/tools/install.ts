@@ -1,0 +1,191 @@
+// The tools stage's edge: resolve, download, verify (fail closed) and cache tofu and conftest, or reuse a cached
+// binary after re-hashing it. Verification order for a download: checksum file → (tofu) its GPG signature against
+// the trusted key → archive SHA-256 against the now-trusted checksum line → extract → record the binary's SHA-256.
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as core from '@actions/core';
+import * as tc from '@actions/tool-cache';
+import { cacheVerifiedBinary, findVerifiedCache, type InstallRecord } from './cache.js';
+import { assertDigest, expectedDigest } from './checksums.js';
+import { downloadBytes, downloadFile, sha256File } from './download.js';
+import { ToolInstallError } from './errors.js';
+import {
+  archiveName,
+  binaryName,
+  checksumFileName,
+  releasePlatform,
+  signatureFileName,
+  type Platform,
+} from './platform.js';
+import { releaseDownloadBase } from './release-source.js';
+import { SIGNING_KEY_ENV, trustedOpenTofuKey, verifyDetachedSignature } from './signature.js';
+import type { VersionSpec } from './version-spec.js';
+import { resolveVersion, type IndexContext } from './version-index.js';
+import { chooseTofuRequest, conftestRequest, readTofuVersionSources } from './version-request.js';
+import type { VersionRequest } from './versions.js';
+
+export { ToolInstallError } from './errors.js';
+
+export interface InstalledTool {
+  name: 'tofu' | 'conftest';
+  version: string;
+  /** Absolute path of the executable in the tool cache. */
+  binary: string;
+  /** SHA-256 of the release archive, as verified at install time. */
+  archiveSha256: string;
+  fromCache: boolean;
+}
+
+export interface ToolRequest {
+  tofuVersion?: VersionSpec;
+  conftestVersion?: VersionSpec;
+  /** Root configuration directory: .opentofu-version and required_version are read here when tofuVersion is empty. */
+  workingDirectory: string;
+  /** Base URL serving release files with GitHub's layout (see release-source.ts). */
+  mirrorUrl?: string;
+  /** Sent only to the GitHub API (conftest's releases list), never to a mirror. */
+  githubToken?: string;
+}
+
+interface InstallContext extends IndexContext {
+  platform: Platform;
+  arch: string;
+}
+
+/** Installs (or reuses from the tool cache) verified tofu and conftest. Throws ToolInstallError on any failure. */
+export async function installTools(request: ToolRequest): Promise<{ tofu: InstalledTool; conftest: InstalledTool }> {
+  const runnerTemp = process.env.RUNNER_TEMP;
+  if (!runnerTemp) throw new ToolInstallError('RUNNER_TEMP is not set: the tools stage needs a scratch directory.');
+  const platform = releasePlatform(process.platform, process.arch);
+  const sources = await readTofuVersionSources(request.tofuVersion, request.workingDirectory);
+  const requests = [chooseTofuRequest(sources), conftestRequest(request.conftestVersion)] as const;
+  await fs.mkdir(runnerTemp, { recursive: true });
+  const tempDir = await fs.mkdtemp(path.join(runnerTemp, 'flux-bootstrap-tools-'));
+  try {
+    const ctx: InstallContext = {
+      platform,
+      arch: os.arch(),
+      tempDir,
+      mirrorUrl: request.mirrorUrl,
+      githubApiUrl: process.env.GITHUB_API_URL,
+      githubToken: request.githubToken,
+    };
+    const [tofu, conftest] = await Promise.all(requests.map((r) => installTool(r, ctx)));
+    return { tofu: tofu!, conftest: conftest! };
+  } finally {
+    await fs.rm(tempDir, { recursive: true, force: true });
+  }
+}
+
+async function installTool(request: VersionRequest, ctx: InstallContext): Promise<InstalledTool> {
+  const version = await resolveVersion(request, ctx);
+  const hit = await findVerifiedCache(request.tool, version, ctx.arch);
+  if (hit) {
+    core.info(
+      `${request.tool} ${version} (${request.origin}): tool cache hit, binary SHA-256 ${hit.record.binarySha256} re-verified.`,
+    );
+    return toInstalled(hit.record, hit.binaryPath, true);
+  }
+  const scratch = await fs.mkdtemp(path.join(ctx.tempDir, `${request.tool}-`));
+  const record = await downloadVerified(request, version, ctx, scratch);
+  const binary = await cacheVerifiedBinary(path.join(scratch, 'extracted', record.binary), record);
+  core.info(
+    `${request.tool} ${version} (${request.origin}): installed ${binary} (binary SHA-256 ${record.binarySha256}).`,
+  );
+  return toInstalled(record, binary, false);
+}
+
+function toInstalled(record: InstallRecord, binary: string, fromCache: boolean): InstalledTool {
+  return { name: record.tool, version: record.version, binary, archiveSha256: record.archiveSha256, fromCache };
+}
+
+/** Downloads and verifies one release into `scratch`; returns the install record of the extracted binary. */
+async function downloadVerified(
+  request: VersionRequest,
+  version: string,
+  ctx: InstallContext,
+  scratch: string,
+): Promise<InstallRecord> {
+  const { tool } = request;
+  const base = releaseDownloadBase(tool, version, ctx.mirrorUrl);
+  const sumsName = checksumFileName(tool, version);
+  const archive = archiveName(tool, version, ctx.platform);
+  const sums = await downloadBytes(
+    `${base}/${sumsName}`,
+    scratch,
+    sumsName,
+    `${tool} ${version}'s checksum file ${sumsName}`,
+  );
+  const signedBy = tool === 'tofu' ? await verifyChecksumSignature(sums, sumsName, version, base, scratch) : undefined;
+  const expected = expectedDigest(sums.toString('utf8'), sumsName, archive);
+  const archivePath = await downloadFile(
+    `${base}/${archive}`,
+    scratch,
+    archive,
+    `${tool} ${version}'s archive ${archive}`,
+  );
+  const archiveSha256 = await sha256File(archivePath);
+  assertDigest(
+    archive,
+    expected,
+    archiveSha256,
+    signedBy ? `from ${sumsName}, signed by ${signedBy}` : `from ${sumsName}`,
+  );
+  core.info(
+    `${tool} ${version}: ${archive} SHA-256 ${archiveSha256} matches ${sumsName}${signedBy ? ` (signature by ${signedBy} verified)` : ''}.`,
+  );
+  const binary = binaryName(tool, ctx.platform);
+  const binaryPath = await extractBinary(archivePath, archive, path.join(scratch, 'extracted'), binary);
+  return {
+    tool,
+    version,
+    arch: ctx.arch,
+    binary,
+    binarySha256: await sha256File(binaryPath),
+    archive,
+    archiveSha256,
+    source: `${base}/${archive}`,
+    ...(signedBy ? { signedBy } : {}),
+    installedAt: new Date().toISOString(),
+  };
+}
+
+async function verifyChecksumSignature(
+  sums: Buffer,
+  sumsName: string,
+  version: string,
+  base: string,
+  scratch: string,
+): Promise<string> {
+  const key = trustedOpenTofuKey(process.env);
+  const sigName = signatureFileName(version);
+  const signature = await downloadBytes(
+    `${base}/${sigName}`,
+    scratch,
+    sigName,
+    `tofu ${version}'s signature ${sigName}`,
+  );
+  const signer = await verifyDetachedSignature(sums, signature, key, { data: sumsName, signature: sigName });
+  if (!key.expectedFingerprint) {
+    core.warning(
+      `${SIGNING_KEY_ENV} is set: ${sumsName} was verified with that key (${signer}) instead of OpenTofu's own. ` +
+        'Only tests should set it.',
+    );
+  }
+  return signer;
+}
+
+async function extractBinary(archivePath: string, archive: string, dest: string, binary: string): Promise<string> {
+  try {
+    if (archive.endsWith('.zip')) await tc.extractZip(archivePath, dest);
+    else await tc.extractTar(archivePath, dest);
+  } catch (error) {
+    throw new ToolInstallError(`Could not extract ${archive}: ${(error as Error).message}`);
+  }
+  const binaryPath = path.join(dest, binary);
+  const stat = await fs.lstat(binaryPath).catch(() => undefined);
+  if (!stat?.isFile()) throw new ToolInstallError(`${archive} holds no ${binary} file at its top level.`);
+  await fs.chmod(binaryPath, 0o755);
+  return binaryPath;
+}
