@@ -1,0 +1,101 @@
+// Pure comparison of this run's plan with the plan reviewed in the merged pull request: the fingerprint recorded in
+// the PR comment's metadata against this run's. A different fingerprint means main would apply something nobody
+// reviewed; the verdict says what differs and links the comment so the user can compare.
+import type { ReviewedPlan } from '../gate/decision.js';
+
+export interface MergedPullRequestRef {
+  number: number;
+  /** The pull request's page. */
+  url: string;
+  /** The PR head commit when it was merged: the commit the last PR run planned. */
+  headSha: string;
+}
+
+/** The fields of the PR comment's metadata the comparison reads (src/report/comment.ts CommentMetadata). */
+export interface RecordedPlanMetadata {
+  target: string;
+  headSha: string;
+  planHash: string | null;
+}
+
+export interface RecordedPlan {
+  /** The comment's html_url. */
+  url: string;
+  metadata: RecordedPlanMetadata;
+}
+
+export interface ReviewVerdict {
+  status: ReviewedPlan;
+  /** Each difference or missing piece, one sentence each; empty on a match. */
+  differences: string[];
+  /** One line for the log and the gate's reason. */
+  message: string;
+  pullRequest?: MergedPullRequestRef;
+  /** The PR comment holding the reviewed plan, when there is one. */
+  commentUrl?: string;
+}
+
+const short = (value: string): string => value.slice(0, 12);
+
+export function notChecked(why: string): ReviewVerdict {
+  return { status: 'not-checked', differences: [], message: `The reviewed plan was not checked: ${why}` };
+}
+
+export function compareReviewedPlan(
+  currentHash: string,
+  recorded: RecordedPlan | null,
+  pr: MergedPullRequestRef | null,
+  /** This run's plan in words ("1 to add, 0 to change, 0 to destroy"), to put next to its fingerprint. */
+  currentDescription?: string,
+): ReviewVerdict {
+  if (!pr) {
+    return {
+      status: 'not-from-pr',
+      differences: [],
+      message: 'The pushed commit is not the merge of a pull request: there is no reviewed plan to compare with.',
+    };
+  }
+  const prWords = `pull request #${pr.number} (${pr.url})`;
+  if (!recorded || recorded.metadata.planHash === null) {
+    const why = recorded
+      ? `its plan comment (${recorded.url}) records no plan (the plan failed or was not made)`
+      : 'it has no plan comment for this target';
+    return {
+      status: 'no-recorded-plan',
+      differences: [],
+      message: `Merged ${prWords}, but ${why}.`,
+      pullRequest: pr,
+      commentUrl: recorded?.url,
+    };
+  }
+  const { planHash, headSha } = recorded.metadata;
+  if (planHash === currentHash) {
+    return {
+      status: 'match',
+      differences: [],
+      message: `This run's plan matches the plan reviewed in ${prWords}: ${recorded.url}`,
+      pullRequest: pr,
+      commentUrl: recorded.url,
+    };
+  }
+  const current = currentDescription ? ` (${currentDescription})` : '';
+  const differences = [
+    `Plan fingerprint: reviewed ${short(planHash)} for commit ${short(headSha)}, this run ${short(currentHash)}${current}.`,
+  ];
+  if (headSha !== pr.headSha) {
+    differences.push(
+      `The comment records the plan of commit ${short(headSha)}, but the pull request was merged at ${short(pr.headSha)}: the last push was never planned and reviewed.`,
+    );
+  } else {
+    differences.push(
+      'The reviewed commit is the one merged, so main or the cluster changed after the review: another merge (require branches to be up to date before merging) or changes made outside OpenTofu.',
+    );
+  }
+  return {
+    status: 'mismatch',
+    differences,
+    message: `${differences.join(' ')} Reviewed plan: ${recorded.url}`,
+    pullRequest: pr,
+    commentUrl: recorded.url,
+  };
+}

@@ -1,0 +1,108 @@
+// Pure reviewed-plan comparison: match, mismatch (with what differs and the comment link), a commit not from a PR,
+// and a PR without a recorded plan.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { decideApply } from '../src/gate/decision.js';
+import {
+  compareReviewedPlan,
+  notChecked,
+  type MergedPullRequestRef,
+  type RecordedPlan,
+} from '../src/review/compare.js';
+
+const hash = (text: string): string => createHash('sha256').update(text).digest('hex');
+const reviewedHash = hash('reviewed plan');
+const otherHash = hash('other plan');
+const PR_HEAD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
+const OLDER = '0f0e0d0c0b0a09080706050403020100ffeeddcc';
+
+const pr: MergedPullRequestRef = { number: 42, url: 'https://github.com/wildside/infra/pull/42', headSha: PR_HEAD };
+const comment = (planHash: string | null, headSha = PR_HEAD): RecordedPlan => ({
+  url: 'https://github.com/wildside/infra/pull/42#issuecomment-9001',
+  metadata: { target: 'modules/root', headSha, planHash },
+});
+
+describe('compareReviewedPlan', () => {
+  it('matches when the fingerprints are equal, linking the reviewed comment', () => {
+    const verdict = compareReviewedPlan(reviewedHash, comment(reviewedHash), pr);
+    expect(verdict).toEqual({
+      status: 'match',
+      differences: [],
+      message:
+        "This run's plan matches the plan reviewed in pull request #42 (https://github.com/wildside/infra/pull/42): https://github.com/wildside/infra/pull/42#issuecomment-9001",
+      pullRequest: pr,
+      commentUrl: 'https://github.com/wildside/infra/pull/42#issuecomment-9001',
+    });
+  });
+
+  it('reports a mismatch with both fingerprints, the plan in words and the comment link', () => {
+    const verdict = compareReviewedPlan(otherHash, comment(reviewedHash), pr, '2 to add, 0 to change, 1 to destroy');
+    expect(verdict.status).toBe('mismatch');
+    expect(verdict.differences[0]).toBe(
+      `Plan fingerprint: reviewed ${reviewedHash.slice(0, 12)} for commit ${PR_HEAD.slice(0, 12)}, this run ${otherHash.slice(0, 12)} (2 to add, 0 to change, 1 to destroy).`,
+    );
+    expect(verdict.differences[1]).toMatch(/main or the cluster changed after the review/);
+    expect(verdict.message).toMatch(
+      / Reviewed plan: https:\/\/github\.com\/wildside\/infra\/pull\/42#issuecomment-9001$/,
+    );
+    expect(verdict.commentUrl).toBe('https://github.com/wildside/infra/pull/42#issuecomment-9001');
+  });
+
+  it('says when the recorded plan is of an older commit than the one merged', () => {
+    const verdict = compareReviewedPlan(otherHash, comment(reviewedHash, OLDER), pr);
+    expect(verdict.status).toBe('mismatch');
+    expect(verdict.differences[1]).toBe(
+      `The comment records the plan of commit ${OLDER.slice(0, 12)}, but the pull request was merged at ${PR_HEAD.slice(0, 12)}: the last push was never planned and reviewed.`,
+    );
+  });
+
+  it('matches on the fingerprint alone, even when the comment is of an older commit with the same plan', () => {
+    expect(compareReviewedPlan(reviewedHash, comment(reviewedHash, OLDER), pr).status).toBe('match');
+  });
+
+  it('tells a commit not from a pull request', () => {
+    const verdict = compareReviewedPlan(reviewedHash, null, null);
+    expect(verdict).toMatchObject({ status: 'not-from-pr', differences: [] });
+    expect(verdict.message).toMatch(/not the merge of a pull request/);
+  });
+
+  it('tells a pull request without a plan comment from one whose comment records no plan', () => {
+    const none = compareReviewedPlan(reviewedHash, null, pr);
+    expect(none).toMatchObject({ status: 'no-recorded-plan', commentUrl: undefined });
+    expect(none.message).toBe(
+      'Merged pull request #42 (https://github.com/wildside/infra/pull/42), but it has no plan comment for this target.',
+    );
+    const empty = compareReviewedPlan(reviewedHash, comment(null), pr);
+    expect(empty).toMatchObject({ status: 'no-recorded-plan', commentUrl: comment(null).url });
+    expect(empty.message).toContain('records no plan');
+  });
+
+  it('feeds the gate: the verdict status and message become its reviewed-plan fact and reason', () => {
+    const verdict = compareReviewedPlan(otherHash, comment(reviewedHash), pr);
+    const decision = decideApply({
+      eventName: 'push',
+      ref: 'refs/heads/main',
+      repository: 'wildside/infra',
+      acceptApply: true,
+      kubeconfigPresent: true,
+      planExitCode: 2,
+      policyPassed: true,
+      backend: 'remote',
+      allowLocalState: false,
+      reviewedPlan: verdict.status,
+      reviewDetail: verdict.message,
+      requireReviewedPlan: false,
+    });
+    expect(decision.apply).toBe(false);
+    expect(decision.reasons).toHaveLength(1);
+    expect(decision.reasons[0]).toContain('#issuecomment-9001');
+  });
+
+  it('describes a check that could not run', () => {
+    expect(notChecked('no github-token')).toEqual({
+      status: 'not-checked',
+      differences: [],
+      message: 'The reviewed plan was not checked: no github-token',
+    });
+  });
+});
