@@ -11,6 +11,7 @@ import {
   verifyDetachedSignature,
   type TrustedKey,
 } from '../src/tools/signature.js';
+import { generateSigningKey, signDetached } from './support/release-mirror.js';
 
 // A real release: tofu 1.8.5's SHA256SUMS, verbatim, and its detached GPG signature (tofu_1.8.5_SHA256SUMS.gpgsig,
 // binary OpenPGP, RSA over SHA-512). Published release data, kept as a known answer for the embedded key.
@@ -150,30 +151,9 @@ describe("OpenTofu's embedded signing key", () => {
   });
 });
 
-async function generateKey(userID: string): Promise<{ publicKey: string; privateKey: openpgp.PrivateKey }> {
-  const [name, email] = /^(.*) <(.*)>$/.exec(userID)!.slice(1);
-  const generated = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ name, email }] });
-  return {
-    publicKey: generated.publicKey,
-    privateKey: await openpgp.readPrivateKey({ armoredKey: generated.privateKey }),
-  };
-}
-
-// openpgp's overloaded sign() defeats typescript-eslint's type resolution; this is the shape the tests use.
-type DetachedSign = (options: {
-  message: openpgp.Message<Uint8Array>;
-  signingKeys: openpgp.PrivateKey;
-  detached: true;
-  format: 'armored' | 'binary';
-}) => Promise<string | Uint8Array>;
-const signDetached = openpgp.sign as unknown as DetachedSign;
-
-async function sign(data: string, privateKey: openpgp.PrivateKey, armored: boolean): Promise<Uint8Array> {
-  const message = await openpgp.createMessage({ binary: bytes(data) });
-  const format = armored ? 'armored' : 'binary';
-  const signature = await signDetached({ message, signingKeys: privateKey, detached: true, format });
-  return typeof signature === 'string' ? bytes(signature) : signature;
-}
+const generateKey = generateSigningKey;
+const sign = async (data: string, privateKey: openpgp.PrivateKey, armored: boolean): Promise<Uint8Array> =>
+  signDetached(bytes(data), privateKey, armored ? 'armored' : 'binary');
 
 describe('signatures made with a key the tests generate', () => {
   const sums = `${'1'.repeat(64)}  tofu_9.9.9_linux_amd64.zip\n`;

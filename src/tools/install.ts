@@ -71,11 +71,23 @@ export async function installTools(request: ToolRequest): Promise<{ tofu: Instal
       githubApiUrl: process.env.GITHUB_API_URL,
       githubToken: request.githubToken,
     };
-    const [tofu, conftest] = await Promise.all(requests.map((r) => installTool(r, ctx)));
-    return { tofu: tofu!, conftest: conftest! };
+    // Both settle before the scratch directory goes, so a failure of one never races the other's download.
+    const [tofu, conftest] = await Promise.allSettled(requests.map((r) => installTool(r, ctx)));
+    if (tofu!.status === 'fulfilled' && conftest!.status === 'fulfilled') {
+      return { tofu: tofu!.value, conftest: conftest!.value };
+    }
+    throw combinedError([tofu!, conftest!]);
   } finally {
     await fs.rm(tempDir, { recursive: true, force: true });
   }
+}
+
+/** One error for the failed installs: the first unexpected error, else a ToolInstallError with every message. */
+function combinedError(results: PromiseSettledResult<InstalledTool>[]): unknown {
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+  const unexpected = errors.find((e) => !(e instanceof ToolInstallError));
+  if (unexpected !== undefined || errors.length === 1) return unexpected ?? errors[0];
+  return new ToolInstallError(errors.map((e) => (e as ToolInstallError).message).join('\n'));
 }
 
 async function installTool(request: VersionRequest, ctx: InstallContext): Promise<InstalledTool> {
