@@ -1,50 +1,24 @@
 // The Conftest policies in policy/, run by the real conftest: its own Rego unit tests (`conftest verify`), then
 // `conftest test` on tfvars fixtures and on plan JSON that the real tofu produces from the shipped root module.
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import {
+  conftest,
+  planWithTofu,
+  type ConftestRun,
+  type Finding,
+  type PlanRun,
+  type TofuRunResult,
+} from './fixtures/policy/harness.js';
 import { repoRoot } from './support/action-runner.js';
-import { tools } from './support/tools.js';
 
 const policyDir = path.join(repoRoot, 'policy');
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'policy');
 const tfvarsFixture = (name: string): string => path.join(fixtures, 'tfvars', `${name}.tfvars.json`);
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'flux-policy-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-interface Finding {
-  msg: string;
-  metadata?: { rule_id?: string; resource?: string; docs?: string };
-}
-interface ConftestEntry {
-  filename: string;
-  namespace: string;
-  successes: number;
-  failures?: Finding[] | null;
-  warnings?: Finding[] | null;
-}
-interface ConftestRun {
-  status: number | null;
-  entries: ConftestEntry[];
-  failures: Finding[];
-  warnings: Finding[];
-}
-
-function conftest(args: string[]): ConftestRun {
-  const run = spawnSync(tools.conftest, [...args, '--output', 'json'], { cwd: repoRoot, encoding: 'utf8' });
-  if ((run.status !== 0 && run.status !== 1) || !run.stdout.trim()) {
-    throw new Error(`conftest ${args.join(' ')} exited ${run.status}:\n${run.stderr}`);
-  }
-  const entries = JSON.parse(run.stdout) as ConftestEntry[];
-  return {
-    status: run.status,
-    entries,
-    failures: entries.flatMap((e) => e.failures ?? []),
-    warnings: entries.flatMap((e) => e.warnings ?? []),
-  };
-}
 
 const ruleIds = (findings: Finding[]): string[] => [...new Set(findings.map((f) => f.metadata?.rule_id ?? '?'))].sort();
 const testTfvars = (file: string, ...extra: string[]): ConftestRun =>
@@ -190,81 +164,6 @@ describe('policy/README.md', () => {
   });
 });
 
-/** A `run` block of a generated .tftest.hcl: a plan of the configuration with these variables. */
-interface PlanRun {
-  name: string;
-  variables: Record<string, unknown>;
-  /** The configuration's own validation must refuse the variables (tofu test `expect_failures`). */
-  refusedBy?: string;
-}
-interface TofuRunResult {
-  status: string;
-  plan?: unknown;
-}
-
-/**
- * One mock_provider per provider `tofu init` installed (the lock file lists the child modules' too), plus one per
- * aliased provider configuration in the root, so that no call reaches the stand-ins' refusing plan/apply.
- */
-function mockProviders(dir: string): string[] {
-  const lock = readFileSync(path.join(dir, '.terraform.lock.hcl'), 'utf8');
-  const types = [...lock.matchAll(/^provider "[^"]*\/([^"/]+)"/gm)].map((m) => m[1]!);
-  const aliases = readdirSync(dir)
-    .filter((f) => f.endsWith('.tf'))
-    .flatMap((f) =>
-      readFileSync(path.join(dir, f), 'utf8')
-        .split(/^provider "/m)
-        .slice(1),
-    )
-    .flatMap((block) => {
-      const name = block.slice(0, block.indexOf('"'));
-      // tofu fmt closes a top-level block with "}" at the start of a line.
-      const alias = /^\s*alias\s*=\s*"([^"]+)"/m.exec(block.split(/^\}/m)[0]!)?.[1];
-      return alias ? [`mock_provider "${name}" {\n  alias = "${alias}"\n}\n`] : [];
-    });
-  return [...types.map((t) => `mock_provider "${t}" {}\n`), ...aliases];
-}
-
-/**
- * Plans `configDir` (copied into scratch, with its sibling modules) once per run with the real tofu, through
- * `tofu test` with mock providers: the provider stand-ins only serve schemas, so a plain `tofu plan` cannot run
- * offline. `tofu test -json -verbose` prints each run's plan in the same JSON as `tofu show -json`.
- */
-function planWithTofu(copyRoot: string, configSubdir: string, runs: PlanRun[]): Map<string, TofuRunResult> {
-  const tofurc = tools.tofurc;
-  if (!tofurc) throw new Error('FLUX_TOFURC is not set: scripts/test-tools.sh builds the provider stand-ins');
-  const work = mkdtempSync(path.join(scratch, 'tofu-'));
-  cpSync(copyRoot, work, { recursive: true, filter: (src) => !/\.terraform(\.lock\.hcl)?$/.test(src) });
-  const dir = path.join(work, configSubdir);
-  const blocks = runs.map((run) => {
-    // JSON is valid HCL for these values (no "${" in them), so the variables go in as written.
-    const vars = Object.entries(run.variables).map(([k, v]) => `    ${k} = ${JSON.stringify(v)}`);
-    const expect = run.refusedBy ? `  expect_failures = [${run.refusedBy}]\n` : '';
-    return `run "${run.name}" {\n  command = plan\n${expect}  variables {\n${vars.join('\n')}\n  }\n}\n`;
-  });
-  const env = { ...process.env, TF_CLI_CONFIG_FILE: tofurc, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
-  const init = spawnSync(tools.tofu, ['init', '-input=false', '-no-color'], { cwd: dir, env, encoding: 'utf8' });
-  if (init.status !== 0) throw new Error(`tofu init failed:\n${init.stdout}${init.stderr}`);
-  writeFileSync(path.join(dir, 'policy_plans.tftest.hcl'), [...mockProviders(dir), ...blocks].join('\n'));
-  const test = spawnSync(tools.tofu, ['test', '-json', '-verbose', '-no-color'], { cwd: dir, env, encoding: 'utf8' });
-  const results = new Map<string, TofuRunResult>();
-  for (const line of test.stdout.split('\n').filter((l) => l.startsWith('{'))) {
-    const msg = JSON.parse(line) as { type: string; '@testrun'?: string; test_run?: { run: string; status: string } };
-    if (msg.type === 'test_run' && msg.test_run) {
-      results.set(msg.test_run.run, { ...results.get(msg.test_run.run), status: msg.test_run.status });
-    }
-    if (msg.type === 'test_plan' && msg['@testrun']) {
-      const run = msg['@testrun'];
-      results.set(run, {
-        status: results.get(run)?.status ?? 'unknown',
-        plan: (msg as { test_plan?: unknown }).test_plan,
-      });
-    }
-  }
-  if (results.size === 0) throw new Error(`tofu test printed no runs (exit ${test.status}):\n${test.stderr}`);
-  return results;
-}
-
 function planFile(results: Map<string, TofuRunResult>, name: string): string {
   const result = results.get(name);
   expect(result?.status, `tofu test run "${name}"`).toBe('pass');
@@ -345,8 +244,9 @@ describe('conftest test on plans from a foreign root (test/fixtures/policy/other
 
   it('plans every case with the real tofu', () => {
     plans = planWithTofu(
-      fixtures,
-      'other-root',
+      scratch,
+      path.join(fixtures, 'other-root'),
+      '.',
       cases.map(([name, variables]) => ({ name, variables })),
     );
     expect([...plans.keys()].sort()).toEqual(cases.map(([name]) => name).sort());
@@ -357,6 +257,95 @@ describe('conftest test on plans from a foreign root (test/fixtures/policy/other
     expect(ruleIds(run.failures)).toEqual(expected);
     expect(run.status).toBe(expected.length ? 1 : 0);
     if (expected.length) expect(run.failures.every((f) => f.metadata?.resource?.length)).toBe(true);
+  });
+});
+
+describe('conftest test on plans of the shipped root module (modules/root), and on the same flux object', () => {
+  const kubeconfig = 'tests/fixtures/kubeconfig'; // the root's own test fixture, relative to modules/root
+  const flux = (git: object, more: object = {}): { flux: object } => ({
+    flux: {
+      git: { url: 'https://github.com/acme/fleet.git', path: './clusters/dev', ...git },
+      cluster: { kubeconfig_path: kubeconfig },
+      ...more,
+    },
+  });
+  // Plans the module can produce: the policy must pass them, and judge the options on them.
+  const planned: Record<string, { flux: object }> = {
+    defaults: flux({}),
+    ssh_private: flux({ url: 'ssh://git@github.com/acme/fleet.git', secret_name: 'fleet-auth', interval: '30s' }),
+    not_installed: flux({}, { install: false }),
+    slow: flux({ interval: '90m' }),
+    lockdown: flux({}, { multitenancy: true }),
+    values_cannot_enable: flux({}, { helm: { values: { multitenancy: { enabled: true } } } }),
+  };
+  // Violations the root's own validation refuses, so no plan exists: tofu must refuse them, and the tfvars rules
+  // catch them first. Their plan-side counterparts come from the foreign root above.
+  const refused: [string, { flux: object }, string][] = [
+    ['scp_url', flux({ url: 'git@github.com:acme/fleet.git' }), 'FLUX001'],
+    ['http_url', flux({ url: 'http://github.com/acme/fleet.git' }), 'FLUX001'],
+    ['password_url', flux({ url: 'https://bot:hunter2@github.com/acme/fleet.git' }), 'FLUX001'],
+    ['hours', flux({ interval: '1h' }), 'FLUX002'],
+    ['compound', flux({ interval: '1m30s' }), 'FLUX002'],
+    ['zero', flux({ interval: '0s' }), 'FLUX002'],
+    ['no_prune', flux({ prune: false }), 'FLUX003'],
+    ['absolute_path', flux({ path: '/clusters/dev' }), 'FLUX006'],
+    ['climbing_path', flux({ path: './clusters/../../x' }), 'FLUX006'],
+  ];
+  let results: Map<string, TofuRunResult>;
+  const tfvarsFile = (name: string, doc: object): string => {
+    const file = path.join(scratch, `${name}.tfvars.json`);
+    writeFileSync(file, JSON.stringify(doc));
+    return file;
+  };
+
+  it('plans the module with the real tofu, and tofu refuses what its validation forbids', () => {
+    const runs: PlanRun[] = [
+      ...Object.entries(planned).map(([name, variables]) => ({ name, variables })),
+      ...refused.map(([name, variables]) => ({ name, variables, refusedBy: 'var.flux' })),
+    ];
+    results = planWithTofu(scratch, path.join(repoRoot, 'modules'), 'root', runs);
+    for (const [name] of refused) expect(results.get(name)?.status, `tofu refuses ${name}`).toBe('pass');
+  });
+
+  it.each(Object.keys(planned))('passes the plan and the tfvars of %s', (name) => {
+    const plan = testPlan(planFile(results, name));
+    expect(plan.failures).toEqual([]);
+    expect(plan.warnings).toEqual([]);
+    expect(plan.status).toBe(0);
+    expect(testTfvars(tfvarsFile(name, planned[name]!)).failures).toEqual([]);
+  });
+
+  it('reads both Flux objects from the kubectl_manifest resources of the real plan', () => {
+    const run = record(testPlan(planFile(results, 'slow'), '--data', 'policy/data/strict.yaml'));
+    expect(ruleIds(run.failures)).toEqual(['FLUX008', 'FLUX009']);
+    expect(
+      run.failures
+        .filter((f) => f.metadata?.rule_id === 'FLUX008')
+        .map((f) => f.metadata?.resource)
+        .sort(),
+    ).toEqual(['module.flux[0].kubectl_manifest.git_repository', 'module.flux[0].kubectl_manifest.kustomization']);
+    const advisory = testPlan(planFile(results, 'slow'), '--data', 'policy/data/advisory.yaml');
+    expect(advisory.status).toBe(0);
+    expect(ruleIds(advisory.warnings)).toEqual(['FLUX008', 'FLUX009']);
+  });
+
+  it("judges multi-tenancy by what the chart will get: the module's set entry wins over helm values", () => {
+    expect(testPlan(planFile(results, 'lockdown'), '--data', 'policy/data/strict.yaml').failures).toEqual([]);
+    const overridden = testPlan(planFile(results, 'values_cannot_enable'), '--data', 'policy/data/strict.yaml');
+    expect(ruleIds(overridden.failures)).toEqual(['FLUX009']);
+    expect(
+      ruleIds(
+        testTfvars(
+          tfvarsFile('values_cannot_enable', planned.values_cannot_enable!),
+          '--data',
+          'policy/data/strict.yaml',
+        ).failures,
+      ),
+    ).toEqual(['FLUX009']);
+  });
+
+  it.each(refused)('fails the tfvars of %s (refused by tofu too) with %s', (name, doc, id) => {
+    expect(ruleIds(record(testTfvars(tfvarsFile(name, doc))).failures)).toEqual([id]);
   });
 });
 

@@ -201,7 +201,7 @@ multitenancy_required if option(["multitenancy", "required"], false) == true
 
 multitenancy_issue(value) := {
 	"problem": "does not enable multi-tenancy lockdown (--no-cross-namespace-refs), which this organisation requires",
-	"fix": "set the Helm value multitenancy.enabled to true",
+	"fix": "enable it (tfvars: flux.multitenancy = true; chart: multitenancy.enabled = true)",
 } if {
 	multitenancy_required
 	not helm_true(value)

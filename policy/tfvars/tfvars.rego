@@ -21,14 +21,6 @@ git := object.union(default_git, {k: v | some k, v in flux.git; v != null}) if i
 
 else := default_git
 
-helm_values := flux.helm.values if is_object(flux.helm.values)
-
-else := {}
-
-helm_values_files := flux.helm.values_files if is_array(flux.helm.values_files)
-
-else := []
-
 deny contains lib.unrecognised_input
 
 deny contains lib.result("FLUX001", "flux.git.url", lib.show_url(url), issue) if {
@@ -58,17 +50,13 @@ optional contains lib.result("FLUX008", "flux.git.interval", lib.show(git.interv
 	issue := lib.interval_bound_issue(git.interval)
 }
 
-# values wins over values_files on the same key; when only files could set it, the plan check decides.
-optional contains lib.result("FLUX009", "flux.helm.values.multitenancy.enabled", lib.show(enabled), issue) if {
+# The root passes flux.multitenancy to the chart as a `set` entry, which wins over helm.values and values files,
+# so it alone decides (default false).
+optional contains lib.result("FLUX009", "flux.multitenancy", lib.show(enabled), issue) if {
 	installs
-	enabled := object.get(helm_values, ["multitenancy", "enabled"], null)
-	decided_here(enabled)
+	enabled := object.get(flux, "multitenancy", false)
 	issue := lib.multitenancy_issue(enabled)
 }
-
-decided_here(enabled) if enabled != null
-
-decided_here(_) if count(helm_values_files) == 0
 
 deny contains r if {
 	lib.is_tfvars

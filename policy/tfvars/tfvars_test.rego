@@ -192,24 +192,23 @@ test_bad_bound_option_fails_closed if {
 
 lockdown := {"multitenancy": {"required": true}}
 
-with_values(values, files) := object.union(compliant, {"flux": {"helm": {"values": values, "values_files": files}}})
-
 test_multitenancy_off_by_default if {
 	count(tfvars.warn) == 0 with input as compliant
 }
 
 test_multitenancy_required_warns if {
 	warned(compliant) == {"FLUX009"} with data.flux_policy as lockdown
-	warned(with_values({"multitenancy": {"enabled": false}}, ["/v.yaml"])) == {"FLUX009"} with data.flux_policy as lockdown
+	warned(object.union(compliant, {"flux": {"multitenancy": false}})) == {"FLUX009"} with data.flux_policy as lockdown
 }
 
 test_multitenancy_enabled_passes if {
-	count(tfvars.warn) == 0 with input as with_values({"multitenancy": {"enabled": true}}, []) with data.flux_policy as lockdown
+	count(tfvars.warn) == 0 with input as object.union(compliant, {"flux": {"multitenancy": true}}) with data.flux_policy as lockdown
 }
 
-# A values file may enable it; the tfvars cannot tell, so the plan check decides.
-test_multitenancy_left_to_plan_when_files_may_set_it if {
-	count(tfvars.warn) == 0 with input as with_values({}, ["/work/values.yaml"]) with data.flux_policy as lockdown
+# The root sets multitenancy.enabled from flux.multitenancy with a Helm `set`, which wins over helm.values.
+test_multitenancy_helm_values_do_not_count if {
+	doc := object.union(compliant, {"flux": {"helm": {"values": {"multitenancy": {"enabled": true}}}}})
+	warned(doc) == {"FLUX009"} with data.flux_policy as lockdown
 }
 
 test_multitenancy_deny_when_enforced if {
