@@ -315,6 +315,14 @@ describe('conftest test on plans of the shipped root module (modules/root), and 
     expect(testTfvars(tfvarsFile(name, planned[name]!)).failures).toEqual([]);
   });
 
+  it('judges a plan only by the plan rules under --all-namespaces or the tfvars namespace', () => {
+    const file = planFile(results, 'defaults');
+    const all = conftest(['test', '--policy', 'policy', '--all-namespaces', file]);
+    expect(all.status).toBe(0);
+    expect(all.entries.find((e) => e.namespace === 'flux.plan')?.successes).toBeGreaterThan(0);
+    expect(testTfvars(file).failures).toEqual([]);
+  });
+
   it('reads both Flux objects from the kubectl_manifest resources of the real plan', () => {
     const run = record(testPlan(planFile(results, 'slow'), '--data', 'policy/data/strict.yaml'));
     expect(ruleIds(run.failures)).toEqual(['FLUX008', 'FLUX009']);
