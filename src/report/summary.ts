@@ -36,3 +36,20 @@ export function renderTfvarsSection(flux: FluxObject, tfvarsPath: string): strin
 export function escapeCell(value: string): string {
   return value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
+
+export interface ToolLine {
+  name: string;
+  version: string;
+  archiveSha256: string;
+  fromCache: boolean;
+}
+
+export function renderToolsSection(tools: ToolLine[]): string {
+  const rows = tools
+    .map(
+      (t) =>
+        `| ${t.name} | ${t.version} | \`${t.archiveSha256}\` | ${t.fromCache ? 'tool cache (re-hashed)' : 'downloaded and verified'} |`,
+    )
+    .join('\n');
+  return `### Tools\n\n| tool | version | verified archive SHA-256 | source |\n| --- | --- | --- | --- |\n${rows}\n`;
+}

@@ -1,0 +1,45 @@
+// Where the OpenTofu configuration and the policies come from: the user's paths inside the workspace, or the ones
+// shipped with the action. The shipped modules are copied into the run directory, so that init never writes
+// into the action's own checkout and the module's relative source (../fluxcd) still resolves.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ActionInputs } from './inputs/schema.js';
+
+/** The action's root: one level above this file, in src/ as in dist/. */
+export const actionRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export interface Configuration {
+  workingDirectory: string;
+  /** How the summary and the comment name it: relative to the workspace, or `modules/root (shipped)`. */
+  label: string;
+  policyPath: string;
+  shipped: boolean;
+}
+
+export class ConfigurationError extends Error {}
+
+async function requireDirectory(input: string, dir: string): Promise<void> {
+  const stat = await fs.stat(dir).catch(() => null);
+  if (!stat?.isDirectory()) throw new ConfigurationError(`Input '${input}': "${dir}" is not a directory.`);
+}
+
+export async function resolveConfiguration(
+  inputs: ActionInputs,
+  workspace: string,
+  runDir: string,
+): Promise<Configuration> {
+  const policyPath = inputs.policyPath ? path.resolve(workspace, inputs.policyPath) : path.join(actionRoot, 'policy');
+  await requireDirectory('policy-path', policyPath);
+  if (inputs.workingDirectory) {
+    const workingDirectory = path.resolve(workspace, inputs.workingDirectory);
+    await requireDirectory('working-directory', workingDirectory);
+    return { workingDirectory, label: path.relative(workspace, workingDirectory) || '.', policyPath, shipped: false };
+  }
+  const modules = path.join(runDir, 'modules');
+  await fs.cp(path.join(actionRoot, 'modules'), modules, {
+    recursive: true,
+    filter: (source) => !/[\\/](\.terraform|tests)([\\/]|$)/.test(source),
+  });
+  return { workingDirectory: path.join(modules, 'root'), label: 'modules/root', policyPath, shipped: true };
+}

@@ -1,0 +1,50 @@
+// What the run is about, read once from the runner's environment and event payload: the event, the ref, the
+// commit, the pull request and the run's own URL. Everything downstream receives this, never the raw environment.
+import * as github from '@actions/github';
+import path from 'node:path';
+
+export interface RunContext {
+  eventName: string;
+  ref: string;
+  sha: string;
+  /** The commit the plan is for: the PR head on pull_request events, else the pushed commit. */
+  headSha: string;
+  owner: string;
+  repo: string;
+  repository: string;
+  pullRequest?: { number: number; headRepository?: string };
+  runUrl: string;
+  apiUrl: string;
+  workspace: string;
+}
+
+interface PullRequestPayload {
+  number?: number;
+  head?: { sha?: string; repo?: { full_name?: string } };
+}
+
+export function readRunContext(): RunContext {
+  const ctx = github.context;
+  const pr = ctx.payload.pull_request as PullRequestPayload | undefined;
+  const repository = process.env.GITHUB_REPOSITORY ?? '';
+  const [owner = '', repo = ''] = repository.split('/');
+  return {
+    eventName: ctx.eventName,
+    ref: ctx.ref,
+    sha: ctx.sha,
+    headSha: pr?.head?.sha ?? ctx.sha,
+    owner,
+    repo,
+    repository,
+    pullRequest: pr?.number ? { number: pr.number, headRepository: pr.head?.repo?.full_name } : undefined,
+    runUrl: `${ctx.serverUrl}/${repository}/actions/runs/${ctx.runId}`,
+    apiUrl: ctx.apiUrl,
+    workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
+  };
+}
+
+/** The comment target when none is given: the configuration's path, plus the cluster it plans for. */
+export function defaultTarget(workingDirectoryLabel: string, clusterLabel: string | undefined): string {
+  const dir = workingDirectoryLabel.split(path.sep).join('/');
+  return clusterLabel ? `${dir}@${clusterLabel}` : dir;
+}
