@@ -99,10 +99,28 @@ describe('compareReviewedPlan', () => {
   });
 
   it('describes a check that could not run', () => {
-    expect(notChecked('no github-token')).toEqual({
+    const verdict = notChecked("no 'github-token' to read the merged pull request");
+    expect(verdict).toEqual({
       status: 'not-checked',
       differences: [],
-      message: 'The reviewed plan was not checked: no github-token',
+      message: "no 'github-token' to read the merged pull request",
     });
+    const [reason] = decideApply({
+      eventName: 'push',
+      ref: 'refs/heads/main',
+      repository: 'wildside/infra',
+      acceptApply: true,
+      kubeconfigPresent: true,
+      planExitCode: 2,
+      policyPassed: true,
+      backend: 'remote',
+      allowLocalState: false,
+      reviewedPlan: verdict.status,
+      reviewDetail: verdict.message,
+      requireReviewedPlan: true,
+    }).reasons;
+    expect(reason).toBe(
+      "The plan was not compared with the plan reviewed in its pull request (no 'github-token' to read the merged pull request): only 'require-reviewed-plan: false' allows applying without that check.",
+    );
   });
 });

@@ -78,7 +78,7 @@ function reviewReason(f: ApplyFacts): string {
     case 'no-recorded-plan':
       return `The merged pull request has no plan comment recording its plan: run the action on the pull request with 'comment: true' before merging, or set 'require-reviewed-plan: false'.${detail}`;
     default:
-      return `The plan could not be compared with the reviewed plan: check 'github-token' and the API errors above, or set 'require-reviewed-plan: false'.${detail}`;
+      return `The plan was not compared with the plan reviewed in its pull request${f.reviewDetail ? ` (${f.reviewDetail})` : ''}: only 'require-reviewed-plan: false' allows applying without that check.`;
   }
 }
 

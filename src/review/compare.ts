@@ -37,8 +37,9 @@ export interface ReviewVerdict {
 
 const short = (value: string): string => value.slice(0, 12);
 
+/** A check that did not run or could not finish; `why` completes "the plan was not compared … (why)". */
 export function notChecked(why: string): ReviewVerdict {
-  return { status: 'not-checked', differences: [], message: `The reviewed plan was not checked: ${why}` };
+  return { status: 'not-checked', differences: [], message: why };
 }
 
 export function compareReviewedPlan(
