@@ -21,37 +21,42 @@ hash=$(cd "$src" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'g
   LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
 root=$cache/providers
 dir=$root/$hash
+mkdir -p "$root"
 platform=linux_amd64
 case "$(uname -m)" in aarch64 | arm64) platform=linux_arm64 ;; esac
 
 if [[ ! -f $dir/done ]]; then
   start=$SECONDS
   log "building provider schema stand-ins ($hash)"
-  rm -rf "$dir"
-  mkdir -p "$dir/mirror"
-  (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$dir/terraform-provider-standin" .) >&2
+  # Built aside and renamed into place, so a parallel run never sees half a mirror.
+  tmp=$(mktemp -d "$root/.build.XXXXXX")
+  mkdir -p "$tmp/mirror"
+  (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$tmp/terraform-provider-standin" .) >&2
   # One binary, installed under each provider's name: it picks the schema from its own file name.
   while read -r type source version; do
-    target=$dir/mirror/registry.opentofu.org/$source/$version/$platform
+    target=$tmp/mirror/registry.opentofu.org/$source/$version/$platform
     mkdir -p "$target"
-    ln "$dir/terraform-provider-standin" "$target/terraform-provider-${type}_v${version}"
+    ln "$tmp/terraform-provider-standin" "$target/terraform-provider-${type}_v${version}"
     log "stand-in for $source $version"
-  done < <("$dir/terraform-provider-standin" --list)
-  touch "$dir/done"
+  done < <("$tmp/terraform-provider-standin" --list)
+  touch "$tmp/done"
+  [[ -f $dir/done ]] || rm -rf "$dir" # leftovers of an interrupted build
+  if ! mv -T "$tmp" "$dir" 2>/dev/null; then
+    rm -rf "$tmp" # another run finished the same build first
+  fi
   log "built stand-ins in $((SECONDS - start))s"
 fi
 
 # The mirror is the only installation method: nothing is ever fetched from a registry.
-cat >"$root/tofurc.tmp" <<EOF
+rc=$(mktemp "$root/.tofurc.XXXXXX")
+cat >"$rc" <<EOF
 provider_installation {
   filesystem_mirror {
     path = "$dir/mirror"
   }
 }
 EOF
-mv "$root/tofurc.tmp" "$root/tofurc"
+mv "$rc" "$root/tofurc"
 
-# Drop mirrors of earlier stand-in sources.
-for old in "$root"/*/; do
-  [[ ${old%/} == "$dir" ]] || rm -rf "${old%/}"
-done
+# Drop mirrors of earlier stand-in sources once no test run can still be using them.
+find "$root" -mindepth 1 -maxdepth 1 -type d ! -name "$hash" -mmin +60 -exec rm -rf {} + 2>/dev/null || true
