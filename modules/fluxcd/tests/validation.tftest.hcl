@@ -342,7 +342,7 @@ run "helm_values_file_not_a_mapping_is_refused" {
 
 run "helm_values_file_invalid_yaml_is_refused" {
   command = plan
-  variables { helm_values_files = ["tests/fixtures/values-broken.yaml"] }
+  variables { helm_values_files = ["tests/fixtures/values-broken.txt"] }
   expect_failures = [var.helm_values_files]
 }
 
