@@ -68,6 +68,14 @@ export function parseInstallRecord(
   return wellFormed ? (r as InstallRecord) : undefined;
 }
 
+function hashOrMissing(file: string): string {
+  try {
+    return sha256File(file);
+  } catch {
+    return 'missing';
+  }
+}
+
 export interface CacheHit {
   record: InstallRecord;
   binaryPath: string;
@@ -82,7 +90,7 @@ export async function findVerifiedCache(tool: ToolName, version: string, arch: s
   const record = text === undefined ? undefined : parseInstallRecord(text, tool, version, arch);
   if (!record) return undefined;
   const binaryPath = path.join(dir, record.binary);
-  const actual = await sha256File(binaryPath).catch(() => 'missing');
+  const actual = hashOrMissing(binaryPath);
   if (actual !== record.binarySha256) {
     throw new ToolInstallError(
       `The cached ${tool} ${version} binary ${binaryPath} changed after it was verified: SHA-256 expected ` +

@@ -137,7 +137,7 @@ async function downloadVerified(
     archive,
     `${tool} ${version}'s archive ${archive}`,
   );
-  const archiveSha256 = await sha256File(archivePath);
+  const archiveSha256 = sha256File(archivePath);
   assertDigest(
     archive,
     expected,
@@ -154,7 +154,7 @@ async function downloadVerified(
     version,
     arch: ctx.arch,
     binary,
-    binarySha256: await sha256File(binaryPath),
+    binarySha256: sha256File(binaryPath),
     archive,
     archiveSha256,
     source: `${base}/${archive}`,

@@ -59,8 +59,8 @@ export interface ReleaseMirror {
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 
 /** The pinned versions the real binaries were built at (scripts/tool-versions.env). */
-export function pinnedToolVersions(): Record<MirrorTool, string> {
-  const env = readFileSync(path.join(repoRoot, 'scripts', 'tool-versions.env'), 'utf8');
+export function pinnedToolVersions(root = repoRoot): Record<MirrorTool, string> {
+  const env = readFileSync(path.join(root, 'scripts', 'tool-versions.env'), 'utf8');
   const value = (name: string): string => {
     const match = new RegExp(`^${name}=(\\S+)$`, 'm').exec(env);
     if (!match) throw new Error(`scripts/tool-versions.env has no ${name}`);
@@ -202,9 +202,11 @@ async function buildRelease(versions: Record<MirrorTool, string>, archives: Reco
   };
 }
 
-/** Starts the mirror on 127.0.0.1 with a random port. */
-export async function startReleaseMirror(initialFaults: MirrorFaults = {}): Promise<ReleaseMirror> {
-  const versions = pinnedToolVersions();
+/** Starts the mirror on 127.0.0.1 with a random port, serving the binaries as the versions they were built at. */
+export async function startReleaseMirror(
+  initialFaults: MirrorFaults = {},
+  versions: Record<MirrorTool, string> = pinnedToolVersions(),
+): Promise<ReleaseMirror> {
   const archives = hostArchives(versions);
   const release = await buildRelease(versions, archives);
   let faults: MirrorFaults = { ...initialFaults };
