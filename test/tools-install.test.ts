@@ -41,6 +41,7 @@ beforeEach(async () => {
   vi.stubEnv('GITHUB_API_URL', 'http://127.0.0.1:9');
   mirror.setFaults({});
   mirror.requests.length = 0;
+  mirror.authorizedRequests.length = 0;
   stdout = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stdout.push(String(chunk));
@@ -157,6 +158,12 @@ describe('choosing versions', () => {
     expect(tofu.version).toBe(mirror.tofuVersion);
     expect(conftest.version).toBe(mirror.conftestVersion);
     expect(indexRequests()).toEqual(['/tofu/api.json', '/repos/open-policy-agent/conftest/releases']);
+  });
+
+  it('never sends the GitHub token to a mirror', async () => {
+    await install({ conftestVersion: spec('latest'), githubToken: 'ghs_never-to-a-mirror' });
+    expect(indexRequests()).toContain('/repos/open-policy-agent/conftest/releases');
+    expect(mirror.authorizedRequests).toEqual([]);
   });
 
   it("follows the configuration's required_version, and .opentofu-version before it", async () => {

@@ -46,6 +46,8 @@ export interface ReleaseMirror {
   signingKeyArmored: string;
   /** Path and query of every request, in order. */
   requests: string[];
+  /** Paths of requests that carried an Authorization header (a mirror must never be sent the GitHub token). */
+  authorizedRequests: string[];
   tofuVersion: string;
   conftestVersion: string;
   /** File names of the two archives served (for the host platform). */
@@ -211,6 +213,7 @@ export async function startReleaseMirror(
   const release = await buildRelease(versions, archives);
   let faults: MirrorFaults = { ...initialFaults };
   const requests: string[] = [];
+  const authorizedRequests: string[] = [];
   const tofuDir = `/opentofu/opentofu/releases/download/v${versions.tofu}`;
   const conftestDir = `/open-policy-agent/conftest/releases/download/v${versions.conftest}`;
 
@@ -247,6 +250,7 @@ export async function startReleaseMirror(
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://mirror');
     requests.push(`${url.pathname}${url.search}`);
+    if (req.headers.authorization) authorizedRequests.push(url.pathname);
     const route = req.method === 'GET' ? routes.get(url.pathname) : undefined;
     const name = url.pathname.split('/').pop() ?? '';
     if (faults.failRequests) {
@@ -267,6 +271,7 @@ export async function startReleaseMirror(
     url: `http://127.0.0.1:${port}`,
     signingKeyArmored: release.signer.publicKey,
     requests,
+    authorizedRequests,
     tofuVersion: versions.tofu,
     conftestVersion: versions.conftest,
     archives,
