@@ -17,6 +17,7 @@ import {
   releasePlatform,
   signatureFileName,
   type Platform,
+  type ToolName,
 } from './platform.js';
 import { releaseDownloadBase } from './release-source.js';
 import { SIGNING_KEY_ENV, trustedOpenTofuKey, verifyDetachedSignature } from './signature.js';
@@ -100,8 +101,8 @@ async function installTool(request: VersionRequest, ctx: InstallContext): Promis
     return toInstalled(hit.record, hit.binaryPath, true);
   }
   const scratch = await fs.mkdtemp(path.join(ctx.tempDir, `${request.tool}-`));
-  const record = await downloadVerified(request, version, ctx, scratch);
-  const binary = await cacheVerifiedBinary(path.join(scratch, 'extracted', record.binary), record);
+  const { record, binaryPath } = await downloadVerified(request, version, ctx, scratch);
+  const binary = await cacheVerifiedBinary(binaryPath, record);
   core.info(
     `${request.tool} ${version} (${request.origin}): installed ${binary} (binary SHA-256 ${record.binarySha256}).`,
   );
@@ -112,44 +113,25 @@ function toInstalled(record: InstallRecord, binary: string, fromCache: boolean):
   return { name: record.tool, version: record.version, binary, archiveSha256: record.archiveSha256, fromCache };
 }
 
-/** Downloads and verifies one release into `scratch`; returns the install record of the extracted binary. */
+/** Downloads and verifies one release into `scratch`; returns the extracted binary and its install record. */
 async function downloadVerified(
   request: VersionRequest,
   version: string,
   ctx: InstallContext,
   scratch: string,
-): Promise<InstallRecord> {
+): Promise<{ record: InstallRecord; binaryPath: string }> {
   const { tool } = request;
   const base = releaseDownloadBase(tool, version, ctx.mirrorUrl);
-  const sumsName = checksumFileName(tool, version);
   const archive = archiveName(tool, version, ctx.platform);
-  const sums = await downloadBytes(
-    `${base}/${sumsName}`,
-    scratch,
-    sumsName,
-    `${tool} ${version}'s checksum file ${sumsName}`,
-  );
-  const signedBy = tool === 'tofu' ? await verifyChecksumSignature(sums, sumsName, version, base, scratch) : undefined;
-  const expected = expectedDigest(sums.toString('utf8'), sumsName, archive);
-  const archivePath = await downloadFile(
-    `${base}/${archive}`,
-    scratch,
-    archive,
-    `${tool} ${version}'s archive ${archive}`,
-  );
+  const trusted = await trustedArchiveDigest(tool, version, base, archive, scratch);
+  const what = `${tool} ${version}'s archive ${archive}`;
+  const archivePath = await downloadFile(`${base}/${archive}`, scratch, archive, what);
   const archiveSha256 = sha256File(archivePath);
-  assertDigest(
-    archive,
-    expected,
-    archiveSha256,
-    signedBy ? `from ${sumsName}, signed by ${signedBy}` : `from ${sumsName}`,
-  );
-  core.info(
-    `${tool} ${version}: ${archive} SHA-256 ${archiveSha256} matches ${sumsName}${signedBy ? ` (signature by ${signedBy} verified)` : ''}.`,
-  );
+  assertDigest(archive, trusted.digest, archiveSha256, trusted.source);
+  core.info(`${tool} ${version}: ${archive} SHA-256 ${archiveSha256} matches the one ${trusted.source}.`);
   const binary = binaryName(tool, ctx.platform);
   const binaryPath = await extractBinary(archivePath, archive, path.join(scratch, 'extracted'), binary);
-  return {
+  const record: InstallRecord = {
     tool,
     version,
     arch: ctx.arch,
@@ -158,9 +140,28 @@ async function downloadVerified(
     archive,
     archiveSha256,
     source: `${base}/${archive}`,
-    ...(signedBy ? { signedBy } : {}),
+    ...(trusted.signedBy ? { signedBy: trusted.signedBy } : {}),
     installedAt: new Date().toISOString(),
   };
+  return { record, binaryPath };
+}
+
+/** The archive's digest from the release checksum file, trusted only after (for tofu) its signature verifies. */
+async function trustedArchiveDigest(
+  tool: ToolName,
+  version: string,
+  base: string,
+  archive: string,
+  scratch: string,
+): Promise<{ digest: string; source: string; signedBy?: string }> {
+  const sumsName = checksumFileName(tool, version);
+  const what = `${tool} ${version}'s checksum file ${sumsName}`;
+  const sums = await downloadBytes(`${base}/${sumsName}`, scratch, sumsName, what);
+  const signedBy = tool === 'tofu' ? await verifyChecksumSignature(sums, sumsName, version, base, scratch) : undefined;
+  const digest = expectedDigest(sums.toString('utf8'), sumsName, archive);
+  return signedBy
+    ? { digest, source: `from ${sumsName}, signed by ${signedBy}`, signedBy }
+    : { digest, source: `from ${sumsName}` };
 }
 
 async function verifyChecksumSignature(
