@@ -6,8 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActionInputs } from './inputs/schema.js';
 
-/** The action's root: one level above this file, in src/ as in dist/. */
-export const actionRoot = fileURLToPath(new URL('..', import.meta.url));
+/** The action's root: one level above this file, in src/ as in dist/ (not `new URL('..', …)`: ncc rewrites that). */
+export const actionRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export interface Configuration {
   workingDirectory: string;

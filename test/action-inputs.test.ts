@@ -1,6 +1,6 @@
 // The bundle on Node 24, run as the runner runs it, refusing bad inputs before any tool runs.
 import { describe, expect, it } from 'vitest';
-import { fakeKubeconfig, readTree, runAction } from './support/action-runner.js';
+import { fakeKubeconfig, runAction } from './support/action-runner.js';
 
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 
@@ -37,30 +37,5 @@ describe('dist/index.js with invalid inputs', () => {
     expect(run.stdout).toContain('::add-mask::token: leaked-secret-value-123');
     const printed = run.stdout.replace(/^::add-mask::.*$/gm, '') + run.stderr + run.summary;
     expect(printed).not.toContain('leaked-secret-value-123');
-  });
-});
-
-describe('dist/index.js tfvars', () => {
-  it('writes the kubeconfig and tfvars 0600 in the run directory and the post step removes them', async () => {
-    const kubeconfig = fakeKubeconfig();
-    const run = await runAction({
-      inputs: { 'git-url': 'https://github.com/wildside/fleet', kubeconfig },
-    });
-    expect(run.stdout + run.stderr).not.toMatch(STACK_FRAME);
-    const tfvarsPath = run.outputs['tfvars-path']!;
-    expect(tfvarsPath).toMatch(/flux-bootstrap-.*\/flux\.tfvars\.json$/);
-    const files = await readTree(run.runnerTemp);
-    const tfvars = files.find((f) => f.file === tfvarsPath)!;
-    const flux = (JSON.parse(tfvars.content) as { flux: { cluster: { kubeconfig_path: string } } }).flux;
-    const copy = files.find((f) => f.file === flux.cluster.kubeconfig_path)!;
-    expect(copy.content).toBe(kubeconfig);
-    const { statSync } = await import('node:fs');
-    expect(statSync(copy.file).mode & 0o777).toBe(0o600);
-    expect(statSync(tfvarsPath).mode & 0o777).toBe(0o600);
-    expect(tfvars.content).not.toContain('kube-token-s3cr3t');
-
-    const post = await runAction({ home: run.home, entry: 'post', state: run.state });
-    expect(post.code).toBe(0);
-    expect(await readTree(run.runnerTemp)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // The inputs stage's edge: read every input from the runner, mask secrets the moment they are read, then parse.
 import * as core from '@actions/core';
 import { parse as parseYaml } from 'yaml';
-import { INPUT_NAMES, SECRET_INPUTS, parseInputs, type InputsResult, type RawInputs } from './schema.js';
+import { INPUT_NAMES, SECRET_INPUTS, parseInputs, type InputError, type InputsResult, type RawInputs } from './schema.js';
 
 /** Reads the raw inputs; secret values are registered with the runner's masker before anything else sees them. */
 export function readRawInputs(): RawInputs {
@@ -58,4 +58,10 @@ export function secretFragments(name: string, value: string): string[] {
 
 export function readInputs(): InputsResult {
   return parseInputs(readRawInputs());
+}
+
+/** One annotation per bad input, then the run fails: nothing else has run. */
+export function reportInputErrors(errors: InputError[]): void {
+  for (const error of errors) core.error(error.message, { title: `Invalid input: ${error.input}` });
+  core.setFailed(`${errors.length} invalid input(s); nothing was run.`);
 }
