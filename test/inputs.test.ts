@@ -258,6 +258,7 @@ describe.each<{
     invalid: [
       ['http://mirror.example.com', /http:\/\/ only on loopback/],
       ['ftp://mirror', /https:\/\//],
+      ['https://user:pass@mirror.example.com', /credentials do not belong/],
     ],
   },
   {

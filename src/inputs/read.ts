@@ -1,7 +1,14 @@
 // The inputs stage's edge: read every input from the runner, mask secrets the moment they are read, then parse.
 import * as core from '@actions/core';
 import { parse as parseYaml } from 'yaml';
-import { INPUT_NAMES, SECRET_INPUTS, parseInputs, type InputError, type InputsResult, type RawInputs } from './schema.js';
+import {
+  INPUT_NAMES,
+  SECRET_INPUTS,
+  parseInputs,
+  type InputError,
+  type InputsResult,
+  type RawInputs,
+} from './schema.js';
 
 /** Reads the raw inputs; secret values are registered with the runner's masker before anything else sees them. */
 export function readRawInputs(): RawInputs {

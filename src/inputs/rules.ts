@@ -109,6 +109,7 @@ export const mirrorUrl: Rule = (value) => {
   } catch {
     return 'expected an https:// URL';
   }
+  if (url.username || url.password) return 'credentials do not belong in the URL (they would appear in logs)';
   if (url.protocol === 'https:') return null;
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
   return url.protocol === 'http:' && loopback ? null : 'expected an https:// URL (http:// only on loopback)';
