@@ -83,8 +83,9 @@ const isSecret = (name: InputName): boolean => (SECRET_INPUTS as readonly string
 
 /** Formats one error the way every input error reads: name, value (hidden if secret), what is accepted. */
 export function describeInputError(name: InputName, value: string | undefined, accepted: string): string {
-  const shown =
-    value === undefined || value === '' ? '(empty)' : isSecret(name) ? '(value hidden)' : JSON.stringify(value);
+  // A password in a URL is refused, and never repeated back in the refusal.
+  const redacted = value?.replace(/\/\/([^/@:\s]*):[^/@\s]*@/g, '//$1:***@');
+  const shown = !redacted ? '(empty)' : isSecret(name) ? '(value hidden)' : JSON.stringify(redacted);
   return `Input '${name}': ${shown} is not accepted: ${accepted}.`;
 }
 
