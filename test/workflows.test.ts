@@ -85,7 +85,10 @@ function actionStepProblems(file: string, workflow: Workflow, inputs: Set<string
 }
 
 const usesAction = (job: Job): Step[] => (job.steps ?? []).filter((s) => s.uses && ACTION_REF.test(s.uses));
-const applies = (job: Job): boolean => usesAction(job).some((s) => String(s.with?.['accept-apply']) === 'true');
+const pullRequestOnly = (job: Job): boolean => /github\.event_name == 'pull_request'/.test(job.if ?? '');
+/** A job that can apply: it accepts applying and runs on events other than pull requests. */
+const applies = (job: Job): boolean =>
+  !pullRequestOnly(job) && usesAction(job).some((s) => String(s.with?.['accept-apply']) === 'true');
 
 describe('workflow files', () => {
   const files = workflowFiles();
@@ -206,6 +209,19 @@ describe('README examples', () => {
       expect(cluster, where).toBeTruthy();
       expect(concurrency.group, where).toContain(cluster);
     }
+  });
+
+  it('pass the same inputs on pull requests and on main, so main plans what the pull request reviewed', () => {
+    let compared = 0;
+    for (const file of examples) {
+      const jobs = Object.values(readWorkflow(file).jobs ?? {});
+      const plan = jobs.find(pullRequestOnly);
+      const apply = jobs.find(applies);
+      if (!plan || !apply) continue;
+      expect(usesAction(apply)[0]?.with, file).toEqual(usesAction(plan)[0]?.with);
+      compared += 1;
+    }
+    expect(compared).toBeGreaterThanOrEqual(2);
   });
 
   it('give every matrix entry its own target, so each cluster has its own PR comment', () => {
