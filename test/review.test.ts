@@ -18,6 +18,7 @@ const OLDER = '0f0e0d0c0b0a09080706050403020100ffeeddcc';
 
 const pr: MergedPullRequestRef = { number: 42, url: 'https://github.com/wildside/infra/pull/42', headSha: PR_HEAD };
 const comment = (planHash: string | null, headSha = PR_HEAD): RecordedPlan => ({
+  id: 9001,
   url: 'https://github.com/wildside/infra/pull/42#issuecomment-9001',
   metadata: { target: 'modules/root', headSha, planHash },
 });
@@ -32,6 +33,7 @@ describe('compareReviewedPlan', () => {
         "This run's plan matches the plan reviewed in pull request #42 (https://github.com/wildside/infra/pull/42): https://github.com/wildside/infra/pull/42#issuecomment-9001",
       pullRequest: pr,
       commentUrl: 'https://github.com/wildside/infra/pull/42#issuecomment-9001',
+      commentId: 9001,
     });
   });
 

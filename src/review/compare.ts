@@ -7,8 +7,8 @@ export interface MergedPullRequestRef {
   number: number;
   /** The pull request's page. */
   url: string;
-  /** The PR head commit when it was merged: the commit the last PR run planned. */
-  headSha: string;
+  /** The PR head commit when it was merged (the commit the last PR run planned), when known. */
+  headSha?: string;
 }
 
 /** The fields of the PR comment's metadata the comparison reads (src/report/comment.ts CommentMetadata). */
@@ -19,6 +19,8 @@ export interface RecordedPlanMetadata {
 }
 
 export interface RecordedPlan {
+  /** The comment's id, to update its status after the apply. */
+  id: number;
   /** The comment's html_url. */
   url: string;
   metadata: RecordedPlanMetadata;
@@ -33,6 +35,7 @@ export interface ReviewVerdict {
   pullRequest?: MergedPullRequestRef;
   /** The PR comment holding the reviewed plan, when there is one. */
   commentUrl?: string;
+  commentId?: number;
 }
 
 const short = (value: string): string => value.slice(0, 12);
@@ -67,6 +70,7 @@ export function compareReviewedPlan(
       message: `Merged ${prWords}, but ${why}.`,
       pullRequest: pr,
       commentUrl: recorded?.url,
+      commentId: recorded?.id,
     };
   }
   const { planHash, headSha } = recorded.metadata;
@@ -77,13 +81,14 @@ export function compareReviewedPlan(
       message: `This run's plan matches the plan reviewed in ${prWords}: ${recorded.url}`,
       pullRequest: pr,
       commentUrl: recorded.url,
+      commentId: recorded.id,
     };
   }
   const current = currentDescription ? ` (${currentDescription})` : '';
   const differences = [
     `Plan fingerprint: reviewed ${short(planHash)} for commit ${short(headSha)}, this run ${short(currentHash)}${current}.`,
   ];
-  if (headSha !== pr.headSha) {
+  if (pr.headSha !== undefined && headSha !== pr.headSha) {
     differences.push(
       `The comment records the plan of commit ${short(headSha)}, but the pull request was merged at ${short(pr.headSha)}: the last push was never planned and reviewed.`,
     );
@@ -98,5 +103,6 @@ export function compareReviewedPlan(
     message: `${differences.join(' ')} Reviewed plan: ${recorded.url}`,
     pullRequest: pr,
     commentUrl: recorded.url,
+    commentId: recorded.id,
   };
 }

@@ -1,0 +1,182 @@
+// The gate → apply → health sequence, called by main.ts after the plan and the report. It decides with the pure
+// gate, checks the reviewed plan only when the other gates could allow the apply, applies the saved plan, reads the
+// outputs, updates the PR comment's status and waits for Flux. It never throws for an expected failure: it
+// returns the outputs, the summary section and the messages that fail the run.
+import * as core from '@actions/core';
+import type { RunContext } from '../context.js';
+import { detectBackend } from '../gate/backend.js';
+import { decideApply, shouldCheckReviewedPlan, type ApplyDecision, type PlanExitCode } from '../gate/decision.js';
+import { renderGateSection } from '../gate/render.js';
+import { kubeClientFromFile } from '../health/client.js';
+import { renderHealthSection } from '../health/render.js';
+import { waitForFlux, type HealthReport } from '../health/wait.js';
+import type { ActionInputs } from '../inputs/schema.js';
+import { checkReviewedPlan, markReviewedComment, type ReviewCheckRequest } from '../review/check.js';
+import { notChecked, type ReviewVerdict } from '../review/compare.js';
+import { applySavedPlan, readFluxOutputs, type ApplyResult } from './apply.js';
+import { fluxActionOutputs, type FluxOutputs } from './outputs.js';
+
+export type ApplyStageInputs = Pick<
+  ActionInputs,
+  | 'acceptApply'
+  | 'kubeconfig'
+  | 'allowLocalState'
+  | 'requireReviewedPlan'
+  | 'healthTimeoutSeconds'
+  | 'githubToken'
+  | 'fluxNamespace'
+  | 'install'
+>;
+
+export interface ApplyStageRequest {
+  context: RunContext;
+  inputs: ApplyStageInputs;
+  plan: { exitCode: PlanExitCode; planFile?: string };
+  /** planFingerprint of this run's plan JSON; null when there is no plan. */
+  planHash: string | null;
+  /** The plan in words ("1 to add, 0 to change, 0 to destroy"), shown next to a mismatching fingerprint. */
+  planDescription?: string;
+  policyPassed: boolean;
+  /** The comment target (same as the PR runs use). */
+  target: string;
+  tofu: string;
+  workingDirectory: string;
+  env: NodeJS.ProcessEnv;
+  kubeconfigPath?: string;
+  /** Tests shorten the health poll interval. */
+  healthPollIntervalMs?: number;
+}
+
+export interface ApplyStageResult {
+  decision: ApplyDecision;
+  review: ReviewVerdict;
+  apply?: ApplyResult;
+  health?: HealthReport;
+  /** applied, apply-skipped-reason, flux-namespace, git-repository-name, kustomization-name. */
+  outputs: Record<string, string>;
+  /** Markdown for the job summary. */
+  summary: string;
+  /** Fail the run with these (runFailure's applyError / healthError). */
+  applyError?: string;
+  healthError?: string;
+}
+
+function reviewRequest(request: ApplyStageRequest): ReviewCheckRequest & { runUrl: string } {
+  const { context } = request;
+  return {
+    token: request.inputs.githubToken,
+    apiUrl: context.apiUrl,
+    owner: context.owner,
+    repo: context.repo,
+    sha: context.sha,
+    runUrl: context.runUrl,
+    target: request.target,
+    currentHash: request.planHash ?? '',
+    currentDescription: request.planDescription,
+  };
+}
+
+async function reviewFor(
+  request: ApplyStageRequest,
+  facts: Parameters<typeof shouldCheckReviewedPlan>[0],
+): Promise<ReviewVerdict> {
+  if (!shouldCheckReviewedPlan(facts)) return notChecked('checked only when the other conditions allow an apply');
+  if (request.planHash === null) return notChecked('this run has no plan fingerprint');
+  return checkReviewedPlan(reviewRequest(request));
+}
+
+export async function runApplyStage(request: ApplyStageRequest): Promise<ApplyStageResult> {
+  const { context, inputs } = request;
+  const backend = await detectBackend(request.workingDirectory, request.env);
+  const facts = {
+    eventName: context.eventName,
+    ref: context.ref,
+    repository: context.repository,
+    headRepository: context.pullRequest?.headRepository,
+    acceptApply: inputs.acceptApply,
+    kubeconfigPresent: (inputs.kubeconfig ?? '').trim() !== '',
+    planExitCode: request.plan.exitCode,
+    policyPassed: request.policyPassed,
+    backend: backend.backend,
+    allowLocalState: inputs.allowLocalState,
+    requireReviewedPlan: inputs.requireReviewedPlan,
+  };
+  const review = await reviewFor(request, facts);
+  const decision = decideApply({
+    ...facts,
+    reviewedPlan: review.status,
+    reviewDetail: review.status === 'match' || review.status === 'not-from-pr' ? undefined : review.message,
+  });
+  const sections = [renderGateSection(decision, review, backend)];
+  core.info(decision.summary);
+  for (const reason of decision.reasons) core.info(`  - ${reason}`);
+  if (!decision.apply) {
+    const outputs = { applied: 'false', 'apply-skipped-reason': decision.reasons.join(' '), ...fluxActionOutputs({}) };
+    return { decision, review, outputs, summary: sections.join('\n') };
+  }
+
+  const apply = await applySavedPlan({
+    tofu: request.tofu,
+    workingDirectory: request.workingDirectory,
+    planFile: request.plan.planFile ?? '',
+    env: request.env,
+  });
+  // No detail from tofu's output on the public comment: the run link carries it, where the runner masks secrets.
+  await markReviewedComment(reviewRequest(request), review, apply.applied ? 'applied' : 'apply-failed');
+  if (!apply.applied) {
+    sections.push(`### Apply\n\n**The apply failed.** See the log and the annotations.\n`);
+    const outputs = { applied: 'false', 'apply-skipped-reason': '', ...fluxActionOutputs({}) };
+    return { decision, review, apply, outputs, summary: sections.join('\n'), applyError: apply.error };
+  }
+
+  const flux = await readOutputs(request);
+  const outputs = { applied: 'true', 'apply-skipped-reason': '', ...fluxActionOutputs(flux) };
+  sections.push("### Apply\n\n**Applied this run's saved plan.**\n");
+  if (!inputs.install) {
+    sections.push('### Flux health\n\nNot checked: `install: false` removes Flux.\n');
+    return { decision, review, apply, outputs, summary: sections.join('\n') };
+  }
+  const health = await waitForHealth(request, flux);
+  sections.push(renderHealthSection(health));
+  const healthError = health.outcome === 'ready' ? undefined : health.message;
+  return { decision, review, apply, health, outputs, summary: sections.join('\n'), healthError };
+}
+
+async function readOutputs(request: ApplyStageRequest): Promise<FluxOutputs> {
+  try {
+    return await readFluxOutputs({ tofu: request.tofu, workingDirectory: request.workingDirectory, env: request.env });
+  } catch (error) {
+    core.warning(`Could not read the configuration's outputs: ${(error as Error).message}`);
+    return {};
+  }
+}
+
+async function waitForHealth(request: ApplyStageRequest, flux: FluxOutputs): Promise<HealthReport> {
+  if (!request.kubeconfigPath) {
+    return { outcome: 'failed', message: 'Health check: no kubeconfig file to reach the cluster with.', polls: 0 };
+  }
+  let client;
+  try {
+    client = await kubeClientFromFile(request.kubeconfigPath);
+  } catch (error) {
+    return { outcome: 'failed', message: `Health check: ${(error as Error).message}`, polls: 0 };
+  }
+  try {
+    return await waitForFlux(
+      client,
+      {
+        // The configuration's outputs name the objects; the inputs' defaults stand in for a configuration without them.
+        namespace: flux.fluxNamespace ?? request.inputs.fluxNamespace,
+        gitRepositoryName: flux.gitRepositoryName ?? 'flux-system',
+        kustomizationName: flux.kustomizationName ?? 'flux-system',
+      },
+      {
+        timeoutSeconds: request.inputs.healthTimeoutSeconds,
+        pollIntervalMs: request.healthPollIntervalMs,
+        log: core.info,
+      },
+    );
+  } finally {
+    client.close();
+  }
+}
