@@ -43,7 +43,7 @@ const code = (value) => (value.includes('`') ? `\`\` ${value} \`\`` : `\`${value
 export function renderInputsTable(inputs) {
   const rows = inputs.map(
     (i) =>
-      `| \`${i.name}\` | ${i.required ? 'yes' : 'no'} | ${i.default === undefined || i.default === '' ? '' : code(i.default)} | ${i.description} |`,
+      `| \`${i.name}\` | ${i.required ? 'yes' : 'no'} | ${i.default === undefined || i.default === '' ? '—' : code(i.default)} | ${i.description} |`,
   );
   return ['| Name | Required | Default | Description |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
