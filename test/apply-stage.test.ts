@@ -170,6 +170,7 @@ describe('runApplyStage', () => {
     expect(result.outputs.applied).toBe('false');
     expect(result.outputs['apply-skipped-reason']).toMatch(/^This run's plan differs from the plan reviewed/);
     expect(result.outputs['apply-skipped-reason']).toContain(`#issuecomment-${commentId}`);
+    expect(result.applyError).toMatch(/^Not applying: missing the reviewed plan\. This run's plan differs/);
     expect(existsSync(path.join(dir, 'terraform.tfstate'))).toBe(false);
   });
 
@@ -209,5 +210,6 @@ describe('runApplyStage', () => {
     expect(result.review.status).toBe('not-checked');
     expect(result.decision.missing).toEqual(['event', 'ref', 'reviewed-plan']);
     expect(result.outputs.applied).toBe('false');
+    expect(result.applyError).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decideApply,
   describeOnMerge,
+  refusalFailsRun,
   shouldCheckReviewedPlan,
   type ApplyFacts,
   type ApplyGate,
@@ -93,6 +94,19 @@ describe('decideApply over every combination of its factors', () => {
     });
     expect(wrong.map(({ facts, decision }) => ({ facts, decision }))).toEqual([]);
     expect(decisions.filter(({ decision }) => !decision.apply)).toHaveLength(72_000 - 60);
+  });
+
+  it('fails the run exactly when an apply was asked for on main, with changes, and refused', () => {
+    const wrong = decisions.filter(({ facts, decision }) => {
+      const asked =
+        facts.acceptApply &&
+        ['push', 'workflow_dispatch'].includes(facts.eventName) &&
+        facts.ref === 'refs/heads/main' &&
+        facts.planExitCode === 2;
+      return refusalFailsRun(facts, decision) !== (asked && !decision.apply);
+    });
+    expect(wrong.map(({ facts }) => facts)).toEqual([]);
+    expect(decisions.filter(({ facts, decision }) => refusalFailsRun(facts, decision)).length).toBeGreaterThan(0);
   });
 
   it('never applies a plan that differs from the reviewed one, whatever else holds', () => {

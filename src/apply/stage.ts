@@ -5,7 +5,13 @@
 import * as core from '@actions/core';
 import type { RunContext } from '../context.js';
 import { detectBackend } from '../gate/backend.js';
-import { decideApply, shouldCheckReviewedPlan, type ApplyDecision, type PlanExitCode } from '../gate/decision.js';
+import {
+  decideApply,
+  refusalFailsRun,
+  shouldCheckReviewedPlan,
+  type ApplyDecision,
+  type PlanExitCode,
+} from '../gate/decision.js';
 import { renderGateSection } from '../gate/render.js';
 import { kubeClientFromFile } from '../health/client.js';
 import { renderHealthSection } from '../health/render.js';
@@ -56,7 +62,7 @@ export interface ApplyStageResult {
   outputs: Record<string, string>;
   /** Markdown for the job summary. */
   summary: string;
-  /** Fail the run with these (runFailure's applyError / healthError). */
+  /** Fail the run with these (runFailure's applyError / healthError). A refusal of a requested apply is an applyError. */
   applyError?: string;
   healthError?: string;
 }
@@ -102,17 +108,21 @@ export async function runApplyStage(request: ApplyStageRequest): Promise<ApplySt
     requireReviewedPlan: inputs.requireReviewedPlan,
   };
   const review = await reviewFor(request, facts);
-  const decision = decideApply({
+  const gateFacts = {
     ...facts,
     reviewedPlan: review.status,
     reviewDetail: review.status === 'match' || review.status === 'not-from-pr' ? undefined : review.message,
-  });
+  };
+  const decision = decideApply(gateFacts);
   const sections = [renderGateSection(decision, review, backend)];
   core.info(decision.summary);
   for (const reason of decision.reasons) core.info(`  - ${reason}`);
   if (!decision.apply) {
     const outputs = { applied: 'false', 'apply-skipped-reason': decision.reasons.join(' '), ...fluxActionOutputs({}) };
-    return { decision, review, outputs, summary: sections.join('\n') };
+    const applyError = refusalFailsRun(gateFacts, decision)
+      ? `${decision.summary} ${decision.reasons.join(' ')}`
+      : undefined;
+    return { decision, review, outputs, summary: sections.join('\n'), applyError };
   }
 
   const apply = await applySavedPlan({

@@ -200,3 +200,17 @@ export function shouldCheckReviewedPlan(facts: Omit<ApplyFacts, 'reviewedPlan' |
     facts.planExitCode === 2
   );
 }
+
+/**
+ * Whether a refusal fails the run: when the workflow asked for an apply (accept-apply on a push or dispatch to main
+ * with changes) and the gate still refused, a green job would hide that main and the cluster now differ.
+ */
+export function refusalFailsRun(facts: ApplyFacts, decision: ApplyDecision): boolean {
+  return (
+    !decision.apply &&
+    facts.acceptApply &&
+    APPLY_EVENTS.includes(facts.eventName) &&
+    facts.ref === MAIN_REF &&
+    facts.planExitCode === 2
+  );
+}
