@@ -30,6 +30,7 @@ interface JsonResourceChange {
  */
 function redact(value: Json, sensitive: Json | undefined): Json {
   if (sensitive === true) return REDACTED;
+  if (!sensitive || typeof sensitive !== 'object' || Object.keys(sensitive).length === 0) return value;
   if (Array.isArray(value)) {
     return value.map((item, i) => redact(item, Array.isArray(sensitive) ? sensitive[i] : undefined));
   }
@@ -88,14 +89,30 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** JSON with object keys sorted at every level: the same value always gives the same text. */
-export function canonicalJson(value: Json): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const keys = Object.keys(value).sort(compare);
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k] ?? null)}`).join(',')}}`;
+/**
+ * Feeds JSON with object keys sorted at every level to `write`, piece by piece: the same value always gives the
+ * same text, and a 10,000-resource plan is hashed without building its canonical text as one string.
+ */
+export function writeCanonicalJson(value: Json, write: (piece: string) => void): void {
+  if (Array.isArray(value)) {
+    write('[');
+    value.forEach((item, i) => {
+      if (i > 0) write(',');
+      writeCanonicalJson(item, write);
+    });
+    write(']');
+  } else if (value && typeof value === 'object') {
+    write('{');
+    Object.keys(value)
+      .sort(compare)
+      .forEach((key, i) => {
+        write(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`);
+        writeCanonicalJson(value[key] ?? null, write);
+      });
+    write('}');
+  } else {
+    write(JSON.stringify(value));
   }
-  return JSON.stringify(value);
 }
 
 /** sha256 (hex) of the canonical resource and output changes of `tofu show -json <planfile>`. */
@@ -104,6 +121,14 @@ export function planFingerprint(planJson: unknown): string {
     throw new Error('plan JSON is not an object (expected the output of `tofu show -json <planfile>`)');
   }
   const plan = planJson as Record<string, unknown>;
-  const canonical = canonicalJson({ resource_changes: resourceChanges(plan), output_changes: outputChanges(plan) });
-  return createHash('sha256').update(CANONICAL_VERSION).update('\n').update(canonical).digest('hex');
+  const hash = createHash('sha256').update(CANONICAL_VERSION).update('\n');
+  let pending = '';
+  writeCanonicalJson({ resource_changes: resourceChanges(plan), output_changes: outputChanges(plan) }, (piece) => {
+    pending += piece;
+    if (pending.length >= 65_536) {
+      hash.update(pending);
+      pending = '';
+    }
+  });
+  return hash.update(pending).digest('hex');
 }
