@@ -34,7 +34,11 @@ async function load() {
     import(pathToFileURL(path.join(root, 'src/plan/fingerprint.ts')).href),
     import(pathToFileURL(path.join(root, 'src/report/comment.ts')).href),
   ]);
-  return { summarizePlan: summary.summarizePlan, planFingerprint: fingerprint.planFingerprint, renderPlanComment: comment.renderPlanComment };
+  return {
+    summarizePlan: summary.summarizePlan,
+    planFingerprint: fingerprint.planFingerprint,
+    renderPlanComment: comment.renderPlanComment,
+  };
 }
 
 const policy = { result: 'pass', failures: [], warnings: [], successes: 12, inputs: ['tfvars', 'plan'] };
@@ -86,7 +90,10 @@ function option(name, fallback) {
 
 function testEnvironment() {
   if (process.env.TOFU_BIN) return;
-  const exports = execFileSync('bash', [path.join(root, 'scripts/test-tools.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const exports = execFileSync('bash', [path.join(root, 'scripts/test-tools.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   for (const line of exports.split('\n')) {
     const match = /^export ([A-Z_]+)='(.*)'$/.exec(line);
     if (match) process.env[match[1]] = match[2];
@@ -126,12 +133,24 @@ for (let i = 0; i < 7; i++) {
   nodeStart.push(performance.now() - t);
 }
 
-console.log(`comment for a ${last.summary.changes.length.toLocaleString('en-US')}-resource plan (${runs} runs, Node ${process.version})`);
-console.log(`  plan JSON ${(statSync(jsonPath).size / 1e6).toFixed(1)} MB, plan text ${(text.length / 1e6).toFixed(1)} MB; ${reused ? 'reused from --plan-dir' : `made by tofu in ${(generated / 1000).toFixed(1)} s`}`);
+console.log(
+  `comment for a ${last.summary.changes.length.toLocaleString('en-US')}-resource plan (${runs} runs, Node ${process.version})`,
+);
+console.log(
+  `  plan JSON ${(statSync(jsonPath).size / 1e6).toFixed(1)} MB, plan text ${(text.length / 1e6).toFixed(1)} MB; ${reused ? 'reused from --plan-dir' : `made by tofu in ${(generated / 1000).toFixed(1)} s`}`,
+);
 console.log(`  comment: ${last.body.length.toLocaleString('en-US')} characters`);
 const total = median(samples.map((s) => s.total));
-console.log(`  median total ${ms(total)} (target < 1000 ms); ${(total / median(nodeStart)).toFixed(1)} × \`node -e 0\` (${ms(median(nodeStart))})`);
+console.log(
+  `  median total ${ms(total)} (target < 1000 ms); ${(total / median(nodeStart)).toFixed(1)} × \`node -e 0\` (${ms(median(nodeStart))})`,
+);
 const part = (key) => ms(median(samples.map((s) => s[key])));
-console.log(`    JSON.parse ${part('parse')}, summary ${part('summarize')}, fingerprint ${part('fingerprint')}, render ${part('render')}`);
-console.log(`    min ${ms(Math.min(...samples.map((s) => s.total)))}, max ${ms(Math.max(...samples.map((s) => s.total)))}`);
-console.log(`  peak RSS of a fresh process doing it once: ${mb(work)} (target < 256 MB); loading the modules alone: ${mb(baseline)}; ratio ${(work / baseline).toFixed(2)}`);
+console.log(
+  `    JSON.parse ${part('parse')}, summary ${part('summarize')}, fingerprint ${part('fingerprint')}, render ${part('render')}`,
+);
+console.log(
+  `    min ${ms(Math.min(...samples.map((s) => s.total)))}, max ${ms(Math.max(...samples.map((s) => s.total)))}`,
+);
+console.log(
+  `  peak RSS of a fresh process doing it once: ${mb(work)} (target < 256 MB); loading the modules alone: ${mb(baseline)}; ratio ${(work / baseline).toFixed(2)}`,
+);

@@ -64,7 +64,8 @@ it('docs/example-comment.md is what renderPlanComment makes of the example plan'
     await fs.writeFile(doc, expected);
   }
   const current = await fs.readFile(doc, 'utf8').catch(() => '(missing)');
-  expect(current, 'docs/example-comment.md is stale: UPDATE_EXAMPLE=1 npx vitest run test/comment-example.test.ts').toBe(
-    expected,
-  );
+  expect(
+    current,
+    'docs/example-comment.md is stale: UPDATE_EXAMPLE=1 npx vitest run test/comment-example.test.ts',
+  ).toBe(expected);
 });
