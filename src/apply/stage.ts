@@ -4,7 +4,7 @@
 // returns the outputs, the summary section and the messages that fail the run.
 import * as core from '@actions/core';
 import type { RunContext } from '../context.js';
-import { detectBackend } from '../gate/backend.js';
+import type { BackendInfo } from '../gate/backend.js';
 import {
   decideApply,
   refusalFailsRun,
@@ -37,12 +37,16 @@ export type ApplyStageInputs = Pick<
 export interface ApplyStageRequest {
   context: RunContext;
   inputs: ApplyStageInputs;
+  /** Where the state lives, as `tofu init` recorded it (detectBackend). */
+  backend: BackendInfo;
   plan: { exitCode: PlanExitCode; planFile?: string };
   /** planFingerprint of this run's plan JSON; null when there is no plan. */
   planHash: string | null;
   /** The plan in words ("1 to add, 0 to change, 0 to destroy"), shown next to a mismatching fingerprint. */
   planDescription?: string;
   policyPassed: boolean;
+  /** The backend main.ts already detected for the comment's on-merge sentence; detected here when absent. */
+  backend?: BackendInfo;
   /** The comment target (same as the PR runs use). */
   target: string;
   tofu: string;
@@ -93,7 +97,7 @@ async function reviewFor(
 
 export async function runApplyStage(request: ApplyStageRequest): Promise<ApplyStageResult> {
   const { context, inputs } = request;
-  const backend = await detectBackend(request.workingDirectory, request.env);
+  const { backend } = request;
   const facts = {
     eventName: context.eventName,
     ref: context.ref,
