@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runApplyStage, type ApplyStageRequest } from '../src/apply/stage.js';
+import { detectBackend } from '../src/gate/backend.js';
 import type { RunContext } from '../src/context.js';
 import { planFingerprint } from '../src/plan/fingerprint.js';
 import { metadataMarker, parseCommentMetadata } from '../src/report/comment.js';
@@ -120,6 +121,7 @@ async function setUp(options: { backendBlock?: string; reviewedHash?: string } =
       fluxNamespace: 'flux-system',
       install: true,
     },
+    backend: await detectBackend(dir, env),
     plan: { exitCode: 2, planFile },
     planHash,
     planDescription: '1 to add, 0 to change, 0 to destroy',
@@ -176,6 +178,7 @@ describe('runApplyStage', () => {
 
   it('refuses local state unless allowed, naming the backend in the summary', async () => {
     const { request, dir } = await setUp({ backendBlock: 'terraform {\n  backend "local" {}\n}\n' });
+    expect(request.backend).toEqual({ backend: 'local', type: 'local' });
     const result = await runApplyStage({ ...request, inputs: { ...request.inputs, allowLocalState: false } });
     expect(result.decision.missing).toEqual(['remote-state']);
     expect(result.summary).toContain('State backend: `local` (local).');

@@ -45,8 +45,6 @@ export interface ApplyStageRequest {
   /** The plan in words ("1 to add, 0 to change, 0 to destroy"), shown next to a mismatching fingerprint. */
   planDescription?: string;
   policyPassed: boolean;
-  /** The backend main.ts already detected for the comment's on-merge sentence; detected here when absent. */
-  backend?: BackendInfo;
   /** The comment target (same as the PR runs use). */
   target: string;
   tofu: string;
