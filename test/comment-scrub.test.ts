@@ -1,6 +1,7 @@
 // scrubSecrets: every form in which tofu could print a secret is replaced, structure that is not secret stays.
 import { describe, expect, it } from 'vitest';
-import { SCRUBBED, scrubSecrets, secretVariants } from '../src/report/scrub.js';
+import type { PlanReport } from '../src/report/comment.js';
+import { SCRUBBED, scrubPlanReport, scrubSecrets, secretVariants } from '../src/report/scrub.js';
 
 const kubeconfig = `apiVersion: v1
 kind: Config
@@ -44,5 +45,47 @@ describe('scrubSecrets', () => {
     expect(scrubSecrets('text', ['', '   '])).toBe('text');
     expect(scrubSecrets('text', [])).toBe('text');
     expect(secretVariants(['', ' \n '])).toEqual([]);
+  });
+});
+
+describe('scrubPlanReport', () => {
+  it('scrubs every string the comment shows: addresses, drift, outputs, findings, texts', () => {
+    const secret = 'hunter2-hunter2';
+    const at = (where: string): string => `${where} ${secret}`;
+    const report: PlanReport = {
+      target: 'modules/root',
+      headSha: 'abc',
+      runUrl: 'https://example/run',
+      onMerge: at('merge'),
+      planHash: null,
+      policy: {
+        result: 'fail',
+        failures: [{ input: 'plan', message: at('msg'), namespace: at('ns'), subject: at('subject') }],
+        warnings: [],
+        successes: 0,
+        inputs: ['plan'],
+      },
+      plan: {
+        exitCode: 1,
+        text: at('text'),
+        error: at('error'),
+        summary: {
+          add: 1,
+          change: 0,
+          destroy: 0,
+          replace: 0,
+          import: 0,
+          move: 1,
+          forget: 0,
+          hasChanges: true,
+          changes: [{ address: `x["${secret}"]`, type: 'x', action: 'create', previousAddress: `y["${secret}"]` }],
+          drift: [{ address: `z["${secret}"]`, type: 'z', action: 'update' }],
+          outputChanges: [{ name: at('out'), action: 'create' }],
+        },
+      },
+    };
+    const scrubbed = JSON.stringify(scrubPlanReport(report, [secret]));
+    expect(scrubbed).not.toContain(secret);
+    expect(scrubbed.split(SCRUBBED).length - 1).toBe(10);
   });
 });

@@ -16,7 +16,7 @@ import {
   statusLine,
   type ListSection,
 } from './comment-sections.js';
-import { secretScrubber } from './scrub.js';
+import { scrubPlanReport } from './scrub.js';
 
 /** GitHub refuses issue comments longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -81,35 +81,6 @@ export function parseCommentMetadata(body: string): CommentMetadata | null {
   const metadata: CommentMetadata = { version: 1, target: m.target, headSha: m.headSha, planHash: m.planHash };
   if (m.status) metadata.status = m.status;
   return metadata;
-}
-
-function scrubReport(report: PlanReport, secrets: string[] | undefined): PlanReport {
-  if (!secrets || secrets.length === 0) return report;
-  const scrub = secretScrubber(secrets);
-  const finding = <T extends { message: string; subject?: string }>(f: T): T => ({
-    ...f,
-    message: scrub(f.message),
-    ...(f.subject !== undefined ? { subject: scrub(f.subject) } : {}),
-  });
-  const summary = report.plan.summary;
-  return {
-    ...report,
-    target: scrub(report.target),
-    onMerge: scrub(report.onMerge),
-    policy: {
-      ...report.policy,
-      failures: report.policy.failures.map(finding),
-      warnings: report.policy.warnings.map(finding),
-    },
-    plan: {
-      ...report.plan,
-      text: scrub(report.plan.text),
-      ...(report.plan.error !== undefined ? { error: scrub(report.plan.error) } : {}),
-      ...(summary
-        ? { summary: { ...summary, changes: summary.changes.map((c) => ({ ...c, address: scrub(c.address) })) } }
-        : {}),
-    },
-  };
 }
 
 /** tofu's output starts and ends with blank lines that only take room. */
@@ -240,7 +211,7 @@ export function renderPlanComment(report: PlanReport, options: RenderOptions = {
   const limit = options.maxLength ?? GITHUB_COMMENT_LIMIT - STATUS_RESERVE;
   const label =
     options.maxLength === undefined ? 'GitHub’s size limit for comments' : `${formatNumber(limit)} characters`;
-  const r = normaliseText(scrubReport(report, options.secrets));
+  const r = normaliseText(scrubPlanReport(report, options.secrets));
   const sections = buildSections(r);
   const all = sections.map((s) => s.items.length);
   const none = sections.map(() => 0);

@@ -1,6 +1,9 @@
 // Removes secret values from text bound for the PR comment and the job summary. tofu prints values that
 // `sensitive` does not cover (a kubeconfig read by a provider, a token in an error message), so every secret the
 // action knows is scrubbed, whole, line by line and in the escaped forms tofu prints strings in.
+import type { PolicyFinding } from '../policy/findings.js';
+import type { ResourceChange } from '../plan/summary.js';
+import type { PlanReport } from './comment.js';
 
 export const SCRUBBED = '***';
 
@@ -45,4 +48,49 @@ export function secretScrubber(secrets: readonly string[]): (text: string) => st
 
 export function scrubSecrets(text: string, secrets: string[]): string {
   return secretScrubber(secrets)(text);
+}
+
+/** The report with every secret scrubbed from every string the comment shows. */
+export function scrubPlanReport(report: PlanReport, secrets: string[] | undefined): PlanReport {
+  if (!secrets || secrets.length === 0) return report;
+  const scrub = secretScrubber(secrets);
+  const finding = (f: PolicyFinding): PolicyFinding => ({
+    ...f,
+    message: scrub(f.message),
+    namespace: scrub(f.namespace),
+    ...(f.subject !== undefined ? { subject: scrub(f.subject) } : {}),
+  });
+  // Resource keys come from configuration values (for_each keys), so addresses are scrubbed too.
+  const change = (c: ResourceChange): ResourceChange => ({
+    ...c,
+    address: scrub(c.address),
+    ...(c.previousAddress !== undefined ? { previousAddress: scrub(c.previousAddress) } : {}),
+  });
+  const s = report.plan.summary;
+  const summary: Partial<PlanReport['plan']> = s
+    ? {
+        summary: {
+          ...s,
+          changes: s.changes.map(change),
+          drift: s.drift.map(change),
+          outputChanges: s.outputChanges.map((o) => ({ ...o, name: scrub(o.name) })),
+        },
+      }
+    : {};
+  return {
+    ...report,
+    target: scrub(report.target),
+    onMerge: scrub(report.onMerge),
+    policy: {
+      ...report.policy,
+      failures: report.policy.failures.map(finding),
+      warnings: report.policy.warnings.map(finding),
+    },
+    plan: {
+      ...report.plan,
+      text: scrub(report.plan.text),
+      ...(report.plan.error !== undefined ? { error: scrub(report.plan.error) } : {}),
+      ...summary,
+    },
+  };
 }
