@@ -160,17 +160,18 @@ function renderGroups(layout: Layout): string[] {
   return out;
 }
 
+/** The hidden marker and the title: the first two blocks of every form of the comment. */
+function heading(report: PlanReport): string[] {
+  const { target, headSha, planHash } = report;
+  return [
+    metadataMarker({ version: 1, target, headSha, planHash, status: 'planned' }),
+    `### flux-bootstrap plan for ${inlineCode(target)}`,
+  ];
+}
+
 function assemble(report: PlanReport, layout: Layout, limitLabel: string): string {
-  const metadata: CommentMetadata = {
-    version: 1,
-    target: report.target,
-    headSha: report.headSha,
-    planHash: report.planHash,
-    status: 'planned',
-  };
   const blocks = [
-    metadataMarker(metadata),
-    `### flux-bootstrap plan for ${inlineCode(report.target)}`,
+    ...heading(report),
     statusLine(report),
     destroyWarning(report.plan.summary, layout.warningNames),
     truncationNote(report, layout, limitLabel),
@@ -260,15 +261,8 @@ export function renderPlanComment(report: PlanReport, options: RenderOptions = {
 
 /** When not even the headings fit: status, counts and where the full report is; no lists, fences or blocks. */
 function minimalComment(report: PlanReport, limit: number, label: string): string {
-  const metadata: CommentMetadata = {
-    version: 1,
-    target: report.target,
-    headSha: report.headSha,
-    planHash: report.planHash,
-  };
   const blocks = [
-    metadataMarker({ ...metadata, status: 'planned' }),
-    `### flux-bootstrap plan for ${inlineCode(report.target)}`,
+    ...heading(report),
     statusLine(report),
     destroyWarning(report.plan.summary, 0),
     `> [!NOTE]\n> The report does not fit in ${label}. ${whereFullPlan(report)}`,
