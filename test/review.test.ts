@@ -2,12 +2,13 @@
 // and a PR without a recorded plan.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decideApply } from '../src/gate/decision.js';
+import { decideApply, type ApplyDecision } from '../src/gate/decision.js';
 import {
   compareReviewedPlan,
   notChecked,
   type MergedPullRequestRef,
   type RecordedPlan,
+  type ReviewVerdict,
 } from '../src/review/compare.js';
 
 const hash = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -22,6 +23,23 @@ const comment = (planHash: string | null, headSha = PR_HEAD): RecordedPlan => ({
   url: 'https://github.com/wildside/infra/pull/42#issuecomment-9001',
   metadata: { target: 'modules/root', headSha, planHash },
 });
+
+/** The gate on a push to main where every other condition holds. */
+const gate = (verdict: ReviewVerdict, requireReviewedPlan: boolean): ApplyDecision =>
+  decideApply({
+    eventName: 'push',
+    ref: 'refs/heads/main',
+    repository: 'wildside/infra',
+    acceptApply: true,
+    kubeconfigPresent: true,
+    planExitCode: 2,
+    policyPassed: true,
+    backend: 'remote',
+    allowLocalState: false,
+    reviewedPlan: verdict.status,
+    reviewDetail: verdict.message,
+    requireReviewedPlan,
+  });
 
 describe('compareReviewedPlan', () => {
   it('matches when the fingerprints are equal, linking the reviewed comment', () => {
@@ -81,20 +99,7 @@ describe('compareReviewedPlan', () => {
 
   it('feeds the gate: the verdict status and message become its reviewed-plan fact and reason', () => {
     const verdict = compareReviewedPlan(otherHash, comment(reviewedHash), pr);
-    const decision = decideApply({
-      eventName: 'push',
-      ref: 'refs/heads/main',
-      repository: 'wildside/infra',
-      acceptApply: true,
-      kubeconfigPresent: true,
-      planExitCode: 2,
-      policyPassed: true,
-      backend: 'remote',
-      allowLocalState: false,
-      reviewedPlan: verdict.status,
-      reviewDetail: verdict.message,
-      requireReviewedPlan: false,
-    });
+    const decision = gate(verdict, false);
     expect(decision.apply).toBe(false);
     expect(decision.reasons).toHaveLength(1);
     expect(decision.reasons[0]).toContain('#issuecomment-9001');
@@ -107,20 +112,7 @@ describe('compareReviewedPlan', () => {
       differences: [],
       message: "no 'github-token' to read the merged pull request",
     });
-    const [reason] = decideApply({
-      eventName: 'push',
-      ref: 'refs/heads/main',
-      repository: 'wildside/infra',
-      acceptApply: true,
-      kubeconfigPresent: true,
-      planExitCode: 2,
-      policyPassed: true,
-      backend: 'remote',
-      allowLocalState: false,
-      reviewedPlan: verdict.status,
-      reviewDetail: verdict.message,
-      requireReviewedPlan: true,
-    }).reasons;
+    const [reason] = gate(verdict, true).reasons;
     expect(reason).toBe(
       "The plan was not compared with the plan reviewed in its pull request (no 'github-token' to read the merged pull request): only 'require-reviewed-plan: false' allows applying without that check.",
     );
