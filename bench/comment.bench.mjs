@@ -2,7 +2,9 @@
 // then times JSON.parse + summarizePlan + planFingerprint + renderPlanComment in-process (median of N), and measures
 // the peak memory of a fresh process doing the same once, against a process that only loads the modules.
 //
-//   node bench/comment.bench.mjs [--runs N] [--plan-dir DIR]   (Node 24: node_modules/.bin/node)
+//   node bench/comment.bench.mjs [--runs N] [--plan-dir DIR] [--create N]   (Node 24: node_modules/.bin/node)
+//
+// --create scales the plan: N creates on top of the 900 changes to applied objects (default 9,100: 10,000 changes).
 //
 // The TypeScript sources run as they are, through Node 24's type stripping; a resolve hook maps the `.js`
 // specifiers of the sources to their `.ts` files.
@@ -108,11 +110,15 @@ function childMaxRss(mode, jsonPath, textPath) {
 
 const runs = Number(option('--runs', '15'));
 testEnvironment();
-const { planLarge } = await import(pathToFileURL(path.join(root, 'test/fixtures/plans/generate.ts')).href);
+const { planLarge, TEN_THOUSAND } = await import(
+  pathToFileURL(path.join(root, 'test/fixtures/plans/generate.ts')).href
+);
 const planDir = option('--plan-dir', mkdtempSync(path.join(os.tmpdir(), 'flux-comment-bench-')));
-const reused = statSync(path.join(planDir, 'large-10000', 'plan.json'), { throwIfNoEntry: false }) !== undefined;
+const shape = { ...TEN_THOUSAND, create: Number(option('--create', String(TEN_THOUSAND.create))) };
+const changes = shape.create + shape.update + shape.replace + shape.destroy;
+const reused = statSync(path.join(planDir, `large-${changes}`, 'plan.json'), { throwIfNoEntry: false }) !== undefined;
 const started = performance.now();
-const plan = await planLarge(planDir);
+const plan = await planLarge(planDir, shape);
 const generated = performance.now() - started;
 const jsonPath = path.join(plan.dir, 'plan.json');
 const textPath = path.join(plan.dir, 'plan.txt');
