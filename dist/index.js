@@ -1,7 +1,7 @@
 import './sourcemap-register.cjs';import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 2827:
+/***/ 9659:
 /***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
 
 
@@ -54,9 +54,9 @@ exports.getProxyUrl = getProxyUrl;
 exports.isHttps = isHttps;
 const http = __importStar(__nccwpck_require__(8611));
 const https = __importStar(__nccwpck_require__(5692));
-const pm = __importStar(__nccwpck_require__(8503));
-const tunnel = __importStar(__nccwpck_require__(8258));
-const undici_1 = __nccwpck_require__(576);
+const pm = __importStar(__nccwpck_require__(3335));
+const tunnel = __importStar(__nccwpck_require__(770));
+const undici_1 = __nccwpck_require__(6752);
 var HttpCodes;
 (function (HttpCodes) {
     HttpCodes[HttpCodes["OK"] = 200] = "OK";
@@ -744,7 +744,7 @@ const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCa
 
 /***/ }),
 
-/***/ 8503:
+/***/ 3335:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -844,7 +844,1537 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 2019:
+/***/ 3251:
+/***/ (function(module) {
+
+/**
+  * This file contains the Bottleneck library (MIT), compiled to ES2017, and without Clustering support.
+  * https://github.com/SGrondin/bottleneck
+  */
+(function (global, factory) {
+	 true ? module.exports = factory() :
+	0;
+}(this, (function () { 'use strict';
+
+	var commonjsGlobal = typeof globalThis !== 'undefined' ? globalThis : typeof window !== 'undefined' ? window : typeof global !== 'undefined' ? global : typeof self !== 'undefined' ? self : {};
+
+	function getCjsExportFromNamespace (n) {
+		return n && n['default'] || n;
+	}
+
+	var load = function(received, defaults, onto = {}) {
+	  var k, ref, v;
+	  for (k in defaults) {
+	    v = defaults[k];
+	    onto[k] = (ref = received[k]) != null ? ref : v;
+	  }
+	  return onto;
+	};
+
+	var overwrite = function(received, defaults, onto = {}) {
+	  var k, v;
+	  for (k in received) {
+	    v = received[k];
+	    if (defaults[k] !== void 0) {
+	      onto[k] = v;
+	    }
+	  }
+	  return onto;
+	};
+
+	var parser = {
+		load: load,
+		overwrite: overwrite
+	};
+
+	var DLList;
+
+	DLList = class DLList {
+	  constructor(incr, decr) {
+	    this.incr = incr;
+	    this.decr = decr;
+	    this._first = null;
+	    this._last = null;
+	    this.length = 0;
+	  }
+
+	  push(value) {
+	    var node;
+	    this.length++;
+	    if (typeof this.incr === "function") {
+	      this.incr();
+	    }
+	    node = {
+	      value,
+	      prev: this._last,
+	      next: null
+	    };
+	    if (this._last != null) {
+	      this._last.next = node;
+	      this._last = node;
+	    } else {
+	      this._first = this._last = node;
+	    }
+	    return void 0;
+	  }
+
+	  shift() {
+	    var value;
+	    if (this._first == null) {
+	      return;
+	    } else {
+	      this.length--;
+	      if (typeof this.decr === "function") {
+	        this.decr();
+	      }
+	    }
+	    value = this._first.value;
+	    if ((this._first = this._first.next) != null) {
+	      this._first.prev = null;
+	    } else {
+	      this._last = null;
+	    }
+	    return value;
+	  }
+
+	  first() {
+	    if (this._first != null) {
+	      return this._first.value;
+	    }
+	  }
+
+	  getArray() {
+	    var node, ref, results;
+	    node = this._first;
+	    results = [];
+	    while (node != null) {
+	      results.push((ref = node, node = node.next, ref.value));
+	    }
+	    return results;
+	  }
+
+	  forEachShift(cb) {
+	    var node;
+	    node = this.shift();
+	    while (node != null) {
+	      (cb(node), node = this.shift());
+	    }
+	    return void 0;
+	  }
+
+	  debug() {
+	    var node, ref, ref1, ref2, results;
+	    node = this._first;
+	    results = [];
+	    while (node != null) {
+	      results.push((ref = node, node = node.next, {
+	        value: ref.value,
+	        prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
+	        next: (ref2 = ref.next) != null ? ref2.value : void 0
+	      }));
+	    }
+	    return results;
+	  }
+
+	};
+
+	var DLList_1 = DLList;
+
+	var Events;
+
+	Events = class Events {
+	  constructor(instance) {
+	    this.instance = instance;
+	    this._events = {};
+	    if ((this.instance.on != null) || (this.instance.once != null) || (this.instance.removeAllListeners != null)) {
+	      throw new Error("An Emitter already exists for this object");
+	    }
+	    this.instance.on = (name, cb) => {
+	      return this._addListener(name, "many", cb);
+	    };
+	    this.instance.once = (name, cb) => {
+	      return this._addListener(name, "once", cb);
+	    };
+	    this.instance.removeAllListeners = (name = null) => {
+	      if (name != null) {
+	        return delete this._events[name];
+	      } else {
+	        return this._events = {};
+	      }
+	    };
+	  }
+
+	  _addListener(name, status, cb) {
+	    var base;
+	    if ((base = this._events)[name] == null) {
+	      base[name] = [];
+	    }
+	    this._events[name].push({cb, status});
+	    return this.instance;
+	  }
+
+	  listenerCount(name) {
+	    if (this._events[name] != null) {
+	      return this._events[name].length;
+	    } else {
+	      return 0;
+	    }
+	  }
+
+	  async trigger(name, ...args) {
+	    var e, promises;
+	    try {
+	      if (name !== "debug") {
+	        this.trigger("debug", `Event triggered: ${name}`, args);
+	      }
+	      if (this._events[name] == null) {
+	        return;
+	      }
+	      this._events[name] = this._events[name].filter(function(listener) {
+	        return listener.status !== "none";
+	      });
+	      promises = this._events[name].map(async(listener) => {
+	        var e, returned;
+	        if (listener.status === "none") {
+	          return;
+	        }
+	        if (listener.status === "once") {
+	          listener.status = "none";
+	        }
+	        try {
+	          returned = typeof listener.cb === "function" ? listener.cb(...args) : void 0;
+	          if (typeof (returned != null ? returned.then : void 0) === "function") {
+	            return (await returned);
+	          } else {
+	            return returned;
+	          }
+	        } catch (error) {
+	          e = error;
+	          {
+	            this.trigger("error", e);
+	          }
+	          return null;
+	        }
+	      });
+	      return ((await Promise.all(promises))).find(function(x) {
+	        return x != null;
+	      });
+	    } catch (error) {
+	      e = error;
+	      {
+	        this.trigger("error", e);
+	      }
+	      return null;
+	    }
+	  }
+
+	};
+
+	var Events_1 = Events;
+
+	var DLList$1, Events$1, Queues;
+
+	DLList$1 = DLList_1;
+
+	Events$1 = Events_1;
+
+	Queues = class Queues {
+	  constructor(num_priorities) {
+	    var i;
+	    this.Events = new Events$1(this);
+	    this._length = 0;
+	    this._lists = (function() {
+	      var j, ref, results;
+	      results = [];
+	      for (i = j = 1, ref = num_priorities; (1 <= ref ? j <= ref : j >= ref); i = 1 <= ref ? ++j : --j) {
+	        results.push(new DLList$1((() => {
+	          return this.incr();
+	        }), (() => {
+	          return this.decr();
+	        })));
+	      }
+	      return results;
+	    }).call(this);
+	  }
+
+	  incr() {
+	    if (this._length++ === 0) {
+	      return this.Events.trigger("leftzero");
+	    }
+	  }
+
+	  decr() {
+	    if (--this._length === 0) {
+	      return this.Events.trigger("zero");
+	    }
+	  }
+
+	  push(job) {
+	    return this._lists[job.options.priority].push(job);
+	  }
+
+	  queued(priority) {
+	    if (priority != null) {
+	      return this._lists[priority].length;
+	    } else {
+	      return this._length;
+	    }
+	  }
+
+	  shiftAll(fn) {
+	    return this._lists.forEach(function(list) {
+	      return list.forEachShift(fn);
+	    });
+	  }
+
+	  getFirst(arr = this._lists) {
+	    var j, len, list;
+	    for (j = 0, len = arr.length; j < len; j++) {
+	      list = arr[j];
+	      if (list.length > 0) {
+	        return list;
+	      }
+	    }
+	    return [];
+	  }
+
+	  shiftLastFrom(priority) {
+	    return this.getFirst(this._lists.slice(priority).reverse()).shift();
+	  }
+
+	};
+
+	var Queues_1 = Queues;
+
+	var BottleneckError;
+
+	BottleneckError = class BottleneckError extends Error {};
+
+	var BottleneckError_1 = BottleneckError;
+
+	var BottleneckError$1, DEFAULT_PRIORITY, Job, NUM_PRIORITIES, parser$1;
+
+	NUM_PRIORITIES = 10;
+
+	DEFAULT_PRIORITY = 5;
+
+	parser$1 = parser;
+
+	BottleneckError$1 = BottleneckError_1;
+
+	Job = class Job {
+	  constructor(task, args, options, jobDefaults, rejectOnDrop, Events, _states, Promise) {
+	    this.task = task;
+	    this.args = args;
+	    this.rejectOnDrop = rejectOnDrop;
+	    this.Events = Events;
+	    this._states = _states;
+	    this.Promise = Promise;
+	    this.options = parser$1.load(options, jobDefaults);
+	    this.options.priority = this._sanitizePriority(this.options.priority);
+	    if (this.options.id === jobDefaults.id) {
+	      this.options.id = `${this.options.id}-${this._randomIndex()}`;
+	    }
+	    this.promise = new this.Promise((_resolve, _reject) => {
+	      this._resolve = _resolve;
+	      this._reject = _reject;
+	    });
+	    this.retryCount = 0;
+	  }
+
+	  _sanitizePriority(priority) {
+	    var sProperty;
+	    sProperty = ~~priority !== priority ? DEFAULT_PRIORITY : priority;
+	    if (sProperty < 0) {
+	      return 0;
+	    } else if (sProperty > NUM_PRIORITIES - 1) {
+	      return NUM_PRIORITIES - 1;
+	    } else {
+	      return sProperty;
+	    }
+	  }
+
+	  _randomIndex() {
+	    return Math.random().toString(36).slice(2);
+	  }
+
+	  doDrop({error, message = "This job has been dropped by Bottleneck"} = {}) {
+	    if (this._states.remove(this.options.id)) {
+	      if (this.rejectOnDrop) {
+	        this._reject(error != null ? error : new BottleneckError$1(message));
+	      }
+	      this.Events.trigger("dropped", {args: this.args, options: this.options, task: this.task, promise: this.promise});
+	      return true;
+	    } else {
+	      return false;
+	    }
+	  }
+
+	  _assertStatus(expected) {
+	    var status;
+	    status = this._states.jobStatus(this.options.id);
+	    if (!(status === expected || (expected === "DONE" && status === null))) {
+	      throw new BottleneckError$1(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
+	    }
+	  }
+
+	  doReceive() {
+	    this._states.start(this.options.id);
+	    return this.Events.trigger("received", {args: this.args, options: this.options});
+	  }
+
+	  doQueue(reachedHWM, blocked) {
+	    this._assertStatus("RECEIVED");
+	    this._states.next(this.options.id);
+	    return this.Events.trigger("queued", {args: this.args, options: this.options, reachedHWM, blocked});
+	  }
+
+	  doRun() {
+	    if (this.retryCount === 0) {
+	      this._assertStatus("QUEUED");
+	      this._states.next(this.options.id);
+	    } else {
+	      this._assertStatus("EXECUTING");
+	    }
+	    return this.Events.trigger("scheduled", {args: this.args, options: this.options});
+	  }
+
+	  async doExecute(chained, clearGlobalState, run, free) {
+	    var error, eventInfo, passed;
+	    if (this.retryCount === 0) {
+	      this._assertStatus("RUNNING");
+	      this._states.next(this.options.id);
+	    } else {
+	      this._assertStatus("EXECUTING");
+	    }
+	    eventInfo = {args: this.args, options: this.options, retryCount: this.retryCount};
+	    this.Events.trigger("executing", eventInfo);
+	    try {
+	      passed = (await (chained != null ? chained.schedule(this.options, this.task, ...this.args) : this.task(...this.args)));
+	      if (clearGlobalState()) {
+	        this.doDone(eventInfo);
+	        await free(this.options, eventInfo);
+	        this._assertStatus("DONE");
+	        return this._resolve(passed);
+	      }
+	    } catch (error1) {
+	      error = error1;
+	      return this._onFailure(error, eventInfo, clearGlobalState, run, free);
+	    }
+	  }
+
+	  doExpire(clearGlobalState, run, free) {
+	    var error, eventInfo;
+	    if (this._states.jobStatus(this.options.id === "RUNNING")) {
+	      this._states.next(this.options.id);
+	    }
+	    this._assertStatus("EXECUTING");
+	    eventInfo = {args: this.args, options: this.options, retryCount: this.retryCount};
+	    error = new BottleneckError$1(`This job timed out after ${this.options.expiration} ms.`);
+	    return this._onFailure(error, eventInfo, clearGlobalState, run, free);
+	  }
+
+	  async _onFailure(error, eventInfo, clearGlobalState, run, free) {
+	    var retry, retryAfter;
+	    if (clearGlobalState()) {
+	      retry = (await this.Events.trigger("failed", error, eventInfo));
+	      if (retry != null) {
+	        retryAfter = ~~retry;
+	        this.Events.trigger("retry", `Retrying ${this.options.id} after ${retryAfter} ms`, eventInfo);
+	        this.retryCount++;
+	        return run(retryAfter);
+	      } else {
+	        this.doDone(eventInfo);
+	        await free(this.options, eventInfo);
+	        this._assertStatus("DONE");
+	        return this._reject(error);
+	      }
+	    }
+	  }
+
+	  doDone(eventInfo) {
+	    this._assertStatus("EXECUTING");
+	    this._states.next(this.options.id);
+	    return this.Events.trigger("done", eventInfo);
+	  }
+
+	};
+
+	var Job_1 = Job;
+
+	var BottleneckError$2, LocalDatastore, parser$2;
+
+	parser$2 = parser;
+
+	BottleneckError$2 = BottleneckError_1;
+
+	LocalDatastore = class LocalDatastore {
+	  constructor(instance, storeOptions, storeInstanceOptions) {
+	    this.instance = instance;
+	    this.storeOptions = storeOptions;
+	    this.clientId = this.instance._randomIndex();
+	    parser$2.load(storeInstanceOptions, storeInstanceOptions, this);
+	    this._nextRequest = this._lastReservoirRefresh = this._lastReservoirIncrease = Date.now();
+	    this._running = 0;
+	    this._done = 0;
+	    this._unblockTime = 0;
+	    this.ready = this.Promise.resolve();
+	    this.clients = {};
+	    this._startHeartbeat();
+	  }
+
+	  _startHeartbeat() {
+	    var base;
+	    if ((this.heartbeat == null) && (((this.storeOptions.reservoirRefreshInterval != null) && (this.storeOptions.reservoirRefreshAmount != null)) || ((this.storeOptions.reservoirIncreaseInterval != null) && (this.storeOptions.reservoirIncreaseAmount != null)))) {
+	      return typeof (base = (this.heartbeat = setInterval(() => {
+	        var amount, incr, maximum, now, reservoir;
+	        now = Date.now();
+	        if ((this.storeOptions.reservoirRefreshInterval != null) && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
+	          this._lastReservoirRefresh = now;
+	          this.storeOptions.reservoir = this.storeOptions.reservoirRefreshAmount;
+	          this.instance._drainAll(this.computeCapacity());
+	        }
+	        if ((this.storeOptions.reservoirIncreaseInterval != null) && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
+	          ({
+	            reservoirIncreaseAmount: amount,
+	            reservoirIncreaseMaximum: maximum,
+	            reservoir
+	          } = this.storeOptions);
+	          this._lastReservoirIncrease = now;
+	          incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
+	          if (incr > 0) {
+	            this.storeOptions.reservoir += incr;
+	            return this.instance._drainAll(this.computeCapacity());
+	          }
+	        }
+	      }, this.heartbeatInterval))).unref === "function" ? base.unref() : void 0;
+	    } else {
+	      return clearInterval(this.heartbeat);
+	    }
+	  }
+
+	  async __publish__(message) {
+	    await this.yieldLoop();
+	    return this.instance.Events.trigger("message", message.toString());
+	  }
+
+	  async __disconnect__(flush) {
+	    await this.yieldLoop();
+	    clearInterval(this.heartbeat);
+	    return this.Promise.resolve();
+	  }
+
+	  yieldLoop(t = 0) {
+	    return new this.Promise(function(resolve, reject) {
+	      return setTimeout(resolve, t);
+	    });
+	  }
+
+	  computePenalty() {
+	    var ref;
+	    return (ref = this.storeOptions.penalty) != null ? ref : (15 * this.storeOptions.minTime) || 5000;
+	  }
+
+	  async __updateSettings__(options) {
+	    await this.yieldLoop();
+	    parser$2.overwrite(options, options, this.storeOptions);
+	    this._startHeartbeat();
+	    this.instance._drainAll(this.computeCapacity());
+	    return true;
+	  }
+
+	  async __running__() {
+	    await this.yieldLoop();
+	    return this._running;
+	  }
+
+	  async __queued__() {
+	    await this.yieldLoop();
+	    return this.instance.queued();
+	  }
+
+	  async __done__() {
+	    await this.yieldLoop();
+	    return this._done;
+	  }
+
+	  async __groupCheck__(time) {
+	    await this.yieldLoop();
+	    return (this._nextRequest + this.timeout) < time;
+	  }
+
+	  computeCapacity() {
+	    var maxConcurrent, reservoir;
+	    ({maxConcurrent, reservoir} = this.storeOptions);
+	    if ((maxConcurrent != null) && (reservoir != null)) {
+	      return Math.min(maxConcurrent - this._running, reservoir);
+	    } else if (maxConcurrent != null) {
+	      return maxConcurrent - this._running;
+	    } else if (reservoir != null) {
+	      return reservoir;
+	    } else {
+	      return null;
+	    }
+	  }
+
+	  conditionsCheck(weight) {
+	    var capacity;
+	    capacity = this.computeCapacity();
+	    return (capacity == null) || weight <= capacity;
+	  }
+
+	  async __incrementReservoir__(incr) {
+	    var reservoir;
+	    await this.yieldLoop();
+	    reservoir = this.storeOptions.reservoir += incr;
+	    this.instance._drainAll(this.computeCapacity());
+	    return reservoir;
+	  }
+
+	  async __currentReservoir__() {
+	    await this.yieldLoop();
+	    return this.storeOptions.reservoir;
+	  }
+
+	  isBlocked(now) {
+	    return this._unblockTime >= now;
+	  }
+
+	  check(weight, now) {
+	    return this.conditionsCheck(weight) && (this._nextRequest - now) <= 0;
+	  }
+
+	  async __check__(weight) {
+	    var now;
+	    await this.yieldLoop();
+	    now = Date.now();
+	    return this.check(weight, now);
+	  }
+
+	  async __register__(index, weight, expiration) {
+	    var now, wait;
+	    await this.yieldLoop();
+	    now = Date.now();
+	    if (this.conditionsCheck(weight)) {
+	      this._running += weight;
+	      if (this.storeOptions.reservoir != null) {
+	        this.storeOptions.reservoir -= weight;
+	      }
+	      wait = Math.max(this._nextRequest - now, 0);
+	      this._nextRequest = now + wait + this.storeOptions.minTime;
+	      return {
+	        success: true,
+	        wait,
+	        reservoir: this.storeOptions.reservoir
+	      };
+	    } else {
+	      return {
+	        success: false
+	      };
+	    }
+	  }
+
+	  strategyIsBlock() {
+	    return this.storeOptions.strategy === 3;
+	  }
+
+	  async __submit__(queueLength, weight) {
+	    var blocked, now, reachedHWM;
+	    await this.yieldLoop();
+	    if ((this.storeOptions.maxConcurrent != null) && weight > this.storeOptions.maxConcurrent) {
+	      throw new BottleneckError$2(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${this.storeOptions.maxConcurrent}`);
+	    }
+	    now = Date.now();
+	    reachedHWM = (this.storeOptions.highWater != null) && queueLength === this.storeOptions.highWater && !this.check(weight, now);
+	    blocked = this.strategyIsBlock() && (reachedHWM || this.isBlocked(now));
+	    if (blocked) {
+	      this._unblockTime = now + this.computePenalty();
+	      this._nextRequest = this._unblockTime + this.storeOptions.minTime;
+	      this.instance._dropAllQueued();
+	    }
+	    return {
+	      reachedHWM,
+	      blocked,
+	      strategy: this.storeOptions.strategy
+	    };
+	  }
+
+	  async __free__(index, weight) {
+	    await this.yieldLoop();
+	    this._running -= weight;
+	    this._done += weight;
+	    this.instance._drainAll(this.computeCapacity());
+	    return {
+	      running: this._running
+	    };
+	  }
+
+	};
+
+	var LocalDatastore_1 = LocalDatastore;
+
+	var BottleneckError$3, States;
+
+	BottleneckError$3 = BottleneckError_1;
+
+	States = class States {
+	  constructor(status1) {
+	    this.status = status1;
+	    this._jobs = {};
+	    this.counts = this.status.map(function() {
+	      return 0;
+	    });
+	  }
+
+	  next(id) {
+	    var current, next;
+	    current = this._jobs[id];
+	    next = current + 1;
+	    if ((current != null) && next < this.status.length) {
+	      this.counts[current]--;
+	      this.counts[next]++;
+	      return this._jobs[id]++;
+	    } else if (current != null) {
+	      this.counts[current]--;
+	      return delete this._jobs[id];
+	    }
+	  }
+
+	  start(id) {
+	    var initial;
+	    initial = 0;
+	    this._jobs[id] = initial;
+	    return this.counts[initial]++;
+	  }
+
+	  remove(id) {
+	    var current;
+	    current = this._jobs[id];
+	    if (current != null) {
+	      this.counts[current]--;
+	      delete this._jobs[id];
+	    }
+	    return current != null;
+	  }
+
+	  jobStatus(id) {
+	    var ref;
+	    return (ref = this.status[this._jobs[id]]) != null ? ref : null;
+	  }
+
+	  statusJobs(status) {
+	    var k, pos, ref, results, v;
+	    if (status != null) {
+	      pos = this.status.indexOf(status);
+	      if (pos < 0) {
+	        throw new BottleneckError$3(`status must be one of ${this.status.join(', ')}`);
+	      }
+	      ref = this._jobs;
+	      results = [];
+	      for (k in ref) {
+	        v = ref[k];
+	        if (v === pos) {
+	          results.push(k);
+	        }
+	      }
+	      return results;
+	    } else {
+	      return Object.keys(this._jobs);
+	    }
+	  }
+
+	  statusCounts() {
+	    return this.counts.reduce(((acc, v, i) => {
+	      acc[this.status[i]] = v;
+	      return acc;
+	    }), {});
+	  }
+
+	};
+
+	var States_1 = States;
+
+	var DLList$2, Sync;
+
+	DLList$2 = DLList_1;
+
+	Sync = class Sync {
+	  constructor(name, Promise) {
+	    this.schedule = this.schedule.bind(this);
+	    this.name = name;
+	    this.Promise = Promise;
+	    this._running = 0;
+	    this._queue = new DLList$2();
+	  }
+
+	  isEmpty() {
+	    return this._queue.length === 0;
+	  }
+
+	  async _tryToRun() {
+	    var args, cb, error, reject, resolve, returned, task;
+	    if ((this._running < 1) && this._queue.length > 0) {
+	      this._running++;
+	      ({task, args, resolve, reject} = this._queue.shift());
+	      cb = (await (async function() {
+	        try {
+	          returned = (await task(...args));
+	          return function() {
+	            return resolve(returned);
+	          };
+	        } catch (error1) {
+	          error = error1;
+	          return function() {
+	            return reject(error);
+	          };
+	        }
+	      })());
+	      this._running--;
+	      this._tryToRun();
+	      return cb();
+	    }
+	  }
+
+	  schedule(task, ...args) {
+	    var promise, reject, resolve;
+	    resolve = reject = null;
+	    promise = new this.Promise(function(_resolve, _reject) {
+	      resolve = _resolve;
+	      return reject = _reject;
+	    });
+	    this._queue.push({task, args, resolve, reject});
+	    this._tryToRun();
+	    return promise;
+	  }
+
+	};
+
+	var Sync_1 = Sync;
+
+	var version = "2.19.5";
+	var version$1 = {
+		version: version
+	};
+
+	var version$2 = /*#__PURE__*/Object.freeze({
+		version: version,
+		default: version$1
+	});
+
+	var require$$2 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$3 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$4 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var Events$2, Group, IORedisConnection$1, RedisConnection$1, Scripts$1, parser$3;
+
+	parser$3 = parser;
+
+	Events$2 = Events_1;
+
+	RedisConnection$1 = require$$2;
+
+	IORedisConnection$1 = require$$3;
+
+	Scripts$1 = require$$4;
+
+	Group = (function() {
+	  class Group {
+	    constructor(limiterOptions = {}) {
+	      this.deleteKey = this.deleteKey.bind(this);
+	      this.limiterOptions = limiterOptions;
+	      parser$3.load(this.limiterOptions, this.defaults, this);
+	      this.Events = new Events$2(this);
+	      this.instances = {};
+	      this.Bottleneck = Bottleneck_1;
+	      this._startAutoCleanup();
+	      this.sharedConnection = this.connection != null;
+	      if (this.connection == null) {
+	        if (this.limiterOptions.datastore === "redis") {
+	          this.connection = new RedisConnection$1(Object.assign({}, this.limiterOptions, {Events: this.Events}));
+	        } else if (this.limiterOptions.datastore === "ioredis") {
+	          this.connection = new IORedisConnection$1(Object.assign({}, this.limiterOptions, {Events: this.Events}));
+	        }
+	      }
+	    }
+
+	    key(key = "") {
+	      var ref;
+	      return (ref = this.instances[key]) != null ? ref : (() => {
+	        var limiter;
+	        limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
+	          id: `${this.id}-${key}`,
+	          timeout: this.timeout,
+	          connection: this.connection
+	        }));
+	        this.Events.trigger("created", limiter, key);
+	        return limiter;
+	      })();
+	    }
+
+	    async deleteKey(key = "") {
+	      var deleted, instance;
+	      instance = this.instances[key];
+	      if (this.connection) {
+	        deleted = (await this.connection.__runCommand__(['del', ...Scripts$1.allKeys(`${this.id}-${key}`)]));
+	      }
+	      if (instance != null) {
+	        delete this.instances[key];
+	        await instance.disconnect();
+	      }
+	      return (instance != null) || deleted > 0;
+	    }
+
+	    limiters() {
+	      var k, ref, results, v;
+	      ref = this.instances;
+	      results = [];
+	      for (k in ref) {
+	        v = ref[k];
+	        results.push({
+	          key: k,
+	          limiter: v
+	        });
+	      }
+	      return results;
+	    }
+
+	    keys() {
+	      return Object.keys(this.instances);
+	    }
+
+	    async clusterKeys() {
+	      var cursor, end, found, i, k, keys, len, next, start;
+	      if (this.connection == null) {
+	        return this.Promise.resolve(this.keys());
+	      }
+	      keys = [];
+	      cursor = null;
+	      start = `b_${this.id}-`.length;
+	      end = "_settings".length;
+	      while (cursor !== 0) {
+	        [next, found] = (await this.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${this.id}-*_settings`, "count", 10000]));
+	        cursor = ~~next;
+	        for (i = 0, len = found.length; i < len; i++) {
+	          k = found[i];
+	          keys.push(k.slice(start, -end));
+	        }
+	      }
+	      return keys;
+	    }
+
+	    _startAutoCleanup() {
+	      var base;
+	      clearInterval(this.interval);
+	      return typeof (base = (this.interval = setInterval(async() => {
+	        var e, k, ref, results, time, v;
+	        time = Date.now();
+	        ref = this.instances;
+	        results = [];
+	        for (k in ref) {
+	          v = ref[k];
+	          try {
+	            if ((await v._store.__groupCheck__(time))) {
+	              results.push(this.deleteKey(k));
+	            } else {
+	              results.push(void 0);
+	            }
+	          } catch (error) {
+	            e = error;
+	            results.push(v.Events.trigger("error", e));
+	          }
+	        }
+	        return results;
+	      }, this.timeout / 2))).unref === "function" ? base.unref() : void 0;
+	    }
+
+	    updateSettings(options = {}) {
+	      parser$3.overwrite(options, this.defaults, this);
+	      parser$3.overwrite(options, options, this.limiterOptions);
+	      if (options.timeout != null) {
+	        return this._startAutoCleanup();
+	      }
+	    }
+
+	    disconnect(flush = true) {
+	      var ref;
+	      if (!this.sharedConnection) {
+	        return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
+	      }
+	    }
+
+	  }
+	  Group.prototype.defaults = {
+	    timeout: 1000 * 60 * 5,
+	    connection: null,
+	    Promise: Promise,
+	    id: "group-key"
+	  };
+
+	  return Group;
+
+	}).call(commonjsGlobal);
+
+	var Group_1 = Group;
+
+	var Batcher, Events$3, parser$4;
+
+	parser$4 = parser;
+
+	Events$3 = Events_1;
+
+	Batcher = (function() {
+	  class Batcher {
+	    constructor(options = {}) {
+	      this.options = options;
+	      parser$4.load(this.options, this.defaults, this);
+	      this.Events = new Events$3(this);
+	      this._arr = [];
+	      this._resetPromise();
+	      this._lastFlush = Date.now();
+	    }
+
+	    _resetPromise() {
+	      return this._promise = new this.Promise((res, rej) => {
+	        return this._resolve = res;
+	      });
+	    }
+
+	    _flush() {
+	      clearTimeout(this._timeout);
+	      this._lastFlush = Date.now();
+	      this._resolve();
+	      this.Events.trigger("batch", this._arr);
+	      this._arr = [];
+	      return this._resetPromise();
+	    }
+
+	    add(data) {
+	      var ret;
+	      this._arr.push(data);
+	      ret = this._promise;
+	      if (this._arr.length === this.maxSize) {
+	        this._flush();
+	      } else if ((this.maxTime != null) && this._arr.length === 1) {
+	        this._timeout = setTimeout(() => {
+	          return this._flush();
+	        }, this.maxTime);
+	      }
+	      return ret;
+	    }
+
+	  }
+	  Batcher.prototype.defaults = {
+	    maxTime: null,
+	    maxSize: null,
+	    Promise: Promise
+	  };
+
+	  return Batcher;
+
+	}).call(commonjsGlobal);
+
+	var Batcher_1 = Batcher;
+
+	var require$$4$1 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
+
+	var require$$8 = getCjsExportFromNamespace(version$2);
+
+	var Bottleneck, DEFAULT_PRIORITY$1, Events$4, Job$1, LocalDatastore$1, NUM_PRIORITIES$1, Queues$1, RedisDatastore$1, States$1, Sync$1, parser$5,
+	  splice = [].splice;
+
+	NUM_PRIORITIES$1 = 10;
+
+	DEFAULT_PRIORITY$1 = 5;
+
+	parser$5 = parser;
+
+	Queues$1 = Queues_1;
+
+	Job$1 = Job_1;
+
+	LocalDatastore$1 = LocalDatastore_1;
+
+	RedisDatastore$1 = require$$4$1;
+
+	Events$4 = Events_1;
+
+	States$1 = States_1;
+
+	Sync$1 = Sync_1;
+
+	Bottleneck = (function() {
+	  class Bottleneck {
+	    constructor(options = {}, ...invalid) {
+	      var storeInstanceOptions, storeOptions;
+	      this._addToQueue = this._addToQueue.bind(this);
+	      this._validateOptions(options, invalid);
+	      parser$5.load(options, this.instanceDefaults, this);
+	      this._queues = new Queues$1(NUM_PRIORITIES$1);
+	      this._scheduled = {};
+	      this._states = new States$1(["RECEIVED", "QUEUED", "RUNNING", "EXECUTING"].concat(this.trackDoneStatus ? ["DONE"] : []));
+	      this._limiter = null;
+	      this.Events = new Events$4(this);
+	      this._submitLock = new Sync$1("submit", this.Promise);
+	      this._registerLock = new Sync$1("register", this.Promise);
+	      storeOptions = parser$5.load(options, this.storeDefaults, {});
+	      this._store = (function() {
+	        if (this.datastore === "redis" || this.datastore === "ioredis" || (this.connection != null)) {
+	          storeInstanceOptions = parser$5.load(options, this.redisStoreDefaults, {});
+	          return new RedisDatastore$1(this, storeOptions, storeInstanceOptions);
+	        } else if (this.datastore === "local") {
+	          storeInstanceOptions = parser$5.load(options, this.localStoreDefaults, {});
+	          return new LocalDatastore$1(this, storeOptions, storeInstanceOptions);
+	        } else {
+	          throw new Bottleneck.prototype.BottleneckError(`Invalid datastore type: ${this.datastore}`);
+	        }
+	      }).call(this);
+	      this._queues.on("leftzero", () => {
+	        var ref;
+	        return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
+	      });
+	      this._queues.on("zero", () => {
+	        var ref;
+	        return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
+	      });
+	    }
+
+	    _validateOptions(options, invalid) {
+	      if (!((options != null) && typeof options === "object" && invalid.length === 0)) {
+	        throw new Bottleneck.prototype.BottleneckError("Bottleneck v2 takes a single object argument. Refer to https://github.com/SGrondin/bottleneck#upgrading-to-v2 if you're upgrading from Bottleneck v1.");
+	      }
+	    }
+
+	    ready() {
+	      return this._store.ready;
+	    }
+
+	    clients() {
+	      return this._store.clients;
+	    }
+
+	    channel() {
+	      return `b_${this.id}`;
+	    }
+
+	    channel_client() {
+	      return `b_${this.id}_${this._store.clientId}`;
+	    }
+
+	    publish(message) {
+	      return this._store.__publish__(message);
+	    }
+
+	    disconnect(flush = true) {
+	      return this._store.__disconnect__(flush);
+	    }
+
+	    chain(_limiter) {
+	      this._limiter = _limiter;
+	      return this;
+	    }
+
+	    queued(priority) {
+	      return this._queues.queued(priority);
+	    }
+
+	    clusterQueued() {
+	      return this._store.__queued__();
+	    }
+
+	    empty() {
+	      return this.queued() === 0 && this._submitLock.isEmpty();
+	    }
+
+	    running() {
+	      return this._store.__running__();
+	    }
+
+	    done() {
+	      return this._store.__done__();
+	    }
+
+	    jobStatus(id) {
+	      return this._states.jobStatus(id);
+	    }
+
+	    jobs(status) {
+	      return this._states.statusJobs(status);
+	    }
+
+	    counts() {
+	      return this._states.statusCounts();
+	    }
+
+	    _randomIndex() {
+	      return Math.random().toString(36).slice(2);
+	    }
+
+	    check(weight = 1) {
+	      return this._store.__check__(weight);
+	    }
+
+	    _clearGlobalState(index) {
+	      if (this._scheduled[index] != null) {
+	        clearTimeout(this._scheduled[index].expiration);
+	        delete this._scheduled[index];
+	        return true;
+	      } else {
+	        return false;
+	      }
+	    }
+
+	    async _free(index, job, options, eventInfo) {
+	      var e, running;
+	      try {
+	        ({running} = (await this._store.__free__(index, options.weight)));
+	        this.Events.trigger("debug", `Freed ${options.id}`, eventInfo);
+	        if (running === 0 && this.empty()) {
+	          return this.Events.trigger("idle");
+	        }
+	      } catch (error1) {
+	        e = error1;
+	        return this.Events.trigger("error", e);
+	      }
+	    }
+
+	    _run(index, job, wait) {
+	      var clearGlobalState, free, run;
+	      job.doRun();
+	      clearGlobalState = this._clearGlobalState.bind(this, index);
+	      run = this._run.bind(this, index, job);
+	      free = this._free.bind(this, index, job);
+	      return this._scheduled[index] = {
+	        timeout: setTimeout(() => {
+	          return job.doExecute(this._limiter, clearGlobalState, run, free);
+	        }, wait),
+	        expiration: job.options.expiration != null ? setTimeout(function() {
+	          return job.doExpire(clearGlobalState, run, free);
+	        }, wait + job.options.expiration) : void 0,
+	        job: job
+	      };
+	    }
+
+	    _drainOne(capacity) {
+	      return this._registerLock.schedule(() => {
+	        var args, index, next, options, queue;
+	        if (this.queued() === 0) {
+	          return this.Promise.resolve(null);
+	        }
+	        queue = this._queues.getFirst();
+	        ({options, args} = next = queue.first());
+	        if ((capacity != null) && options.weight > capacity) {
+	          return this.Promise.resolve(null);
+	        }
+	        this.Events.trigger("debug", `Draining ${options.id}`, {args, options});
+	        index = this._randomIndex();
+	        return this._store.__register__(index, options.weight, options.expiration).then(({success, wait, reservoir}) => {
+	          var empty;
+	          this.Events.trigger("debug", `Drained ${options.id}`, {success, args, options});
+	          if (success) {
+	            queue.shift();
+	            empty = this.empty();
+	            if (empty) {
+	              this.Events.trigger("empty");
+	            }
+	            if (reservoir === 0) {
+	              this.Events.trigger("depleted", empty);
+	            }
+	            this._run(index, next, wait);
+	            return this.Promise.resolve(options.weight);
+	          } else {
+	            return this.Promise.resolve(null);
+	          }
+	        });
+	      });
+	    }
+
+	    _drainAll(capacity, total = 0) {
+	      return this._drainOne(capacity).then((drained) => {
+	        var newCapacity;
+	        if (drained != null) {
+	          newCapacity = capacity != null ? capacity - drained : capacity;
+	          return this._drainAll(newCapacity, total + drained);
+	        } else {
+	          return this.Promise.resolve(total);
+	        }
+	      }).catch((e) => {
+	        return this.Events.trigger("error", e);
+	      });
+	    }
+
+	    _dropAllQueued(message) {
+	      return this._queues.shiftAll(function(job) {
+	        return job.doDrop({message});
+	      });
+	    }
+
+	    stop(options = {}) {
+	      var done, waitForExecuting;
+	      options = parser$5.load(options, this.stopDefaults);
+	      waitForExecuting = (at) => {
+	        var finished;
+	        finished = () => {
+	          var counts;
+	          counts = this._states.counts;
+	          return (counts[0] + counts[1] + counts[2] + counts[3]) === at;
+	        };
+	        return new this.Promise((resolve, reject) => {
+	          if (finished()) {
+	            return resolve();
+	          } else {
+	            return this.on("done", () => {
+	              if (finished()) {
+	                this.removeAllListeners("done");
+	                return resolve();
+	              }
+	            });
+	          }
+	        });
+	      };
+	      done = options.dropWaitingJobs ? (this._run = function(index, next) {
+	        return next.doDrop({
+	          message: options.dropErrorMessage
+	        });
+	      }, this._drainOne = () => {
+	        return this.Promise.resolve(null);
+	      }, this._registerLock.schedule(() => {
+	        return this._submitLock.schedule(() => {
+	          var k, ref, v;
+	          ref = this._scheduled;
+	          for (k in ref) {
+	            v = ref[k];
+	            if (this.jobStatus(v.job.options.id) === "RUNNING") {
+	              clearTimeout(v.timeout);
+	              clearTimeout(v.expiration);
+	              v.job.doDrop({
+	                message: options.dropErrorMessage
+	              });
+	            }
+	          }
+	          this._dropAllQueued(options.dropErrorMessage);
+	          return waitForExecuting(0);
+	        });
+	      })) : this.schedule({
+	        priority: NUM_PRIORITIES$1 - 1,
+	        weight: 0
+	      }, () => {
+	        return waitForExecuting(1);
+	      });
+	      this._receive = function(job) {
+	        return job._reject(new Bottleneck.prototype.BottleneckError(options.enqueueErrorMessage));
+	      };
+	      this.stop = () => {
+	        return this.Promise.reject(new Bottleneck.prototype.BottleneckError("stop() has already been called"));
+	      };
+	      return done;
+	    }
+
+	    async _addToQueue(job) {
+	      var args, blocked, error, options, reachedHWM, shifted, strategy;
+	      ({args, options} = job);
+	      try {
+	        ({reachedHWM, blocked, strategy} = (await this._store.__submit__(this.queued(), options.weight)));
+	      } catch (error1) {
+	        error = error1;
+	        this.Events.trigger("debug", `Could not queue ${options.id}`, {args, options, error});
+	        job.doDrop({error});
+	        return false;
+	      }
+	      if (blocked) {
+	        job.doDrop();
+	        return true;
+	      } else if (reachedHWM) {
+	        shifted = strategy === Bottleneck.prototype.strategy.LEAK ? this._queues.shiftLastFrom(options.priority) : strategy === Bottleneck.prototype.strategy.OVERFLOW_PRIORITY ? this._queues.shiftLastFrom(options.priority + 1) : strategy === Bottleneck.prototype.strategy.OVERFLOW ? job : void 0;
+	        if (shifted != null) {
+	          shifted.doDrop();
+	        }
+	        if ((shifted == null) || strategy === Bottleneck.prototype.strategy.OVERFLOW) {
+	          if (shifted == null) {
+	            job.doDrop();
+	          }
+	          return reachedHWM;
+	        }
+	      }
+	      job.doQueue(reachedHWM, blocked);
+	      this._queues.push(job);
+	      await this._drainAll();
+	      return reachedHWM;
+	    }
+
+	    _receive(job) {
+	      if (this._states.jobStatus(job.options.id) != null) {
+	        job._reject(new Bottleneck.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
+	        return false;
+	      } else {
+	        job.doReceive();
+	        return this._submitLock.schedule(this._addToQueue, job);
+	      }
+	    }
+
+	    submit(...args) {
+	      var cb, fn, job, options, ref, ref1, task;
+	      if (typeof args[0] === "function") {
+	        ref = args, [fn, ...args] = ref, [cb] = splice.call(args, -1);
+	        options = parser$5.load({}, this.jobDefaults);
+	      } else {
+	        ref1 = args, [options, fn, ...args] = ref1, [cb] = splice.call(args, -1);
+	        options = parser$5.load(options, this.jobDefaults);
+	      }
+	      task = (...args) => {
+	        return new this.Promise(function(resolve, reject) {
+	          return fn(...args, function(...args) {
+	            return (args[0] != null ? reject : resolve)(args);
+	          });
+	        });
+	      };
+	      job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+	      job.promise.then(function(args) {
+	        return typeof cb === "function" ? cb(...args) : void 0;
+	      }).catch(function(args) {
+	        if (Array.isArray(args)) {
+	          return typeof cb === "function" ? cb(...args) : void 0;
+	        } else {
+	          return typeof cb === "function" ? cb(args) : void 0;
+	        }
+	      });
+	      return this._receive(job);
+	    }
+
+	    schedule(...args) {
+	      var job, options, task;
+	      if (typeof args[0] === "function") {
+	        [task, ...args] = args;
+	        options = {};
+	      } else {
+	        [options, task, ...args] = args;
+	      }
+	      job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
+	      this._receive(job);
+	      return job.promise;
+	    }
+
+	    wrap(fn) {
+	      var schedule, wrapped;
+	      schedule = this.schedule.bind(this);
+	      wrapped = function(...args) {
+	        return schedule(fn.bind(this), ...args);
+	      };
+	      wrapped.withOptions = function(options, ...args) {
+	        return schedule(options, fn, ...args);
+	      };
+	      return wrapped;
+	    }
+
+	    async updateSettings(options = {}) {
+	      await this._store.__updateSettings__(parser$5.overwrite(options, this.storeDefaults));
+	      parser$5.overwrite(options, this.instanceDefaults, this);
+	      return this;
+	    }
+
+	    currentReservoir() {
+	      return this._store.__currentReservoir__();
+	    }
+
+	    incrementReservoir(incr = 0) {
+	      return this._store.__incrementReservoir__(incr);
+	    }
+
+	  }
+	  Bottleneck.default = Bottleneck;
+
+	  Bottleneck.Events = Events$4;
+
+	  Bottleneck.version = Bottleneck.prototype.version = require$$8.version;
+
+	  Bottleneck.strategy = Bottleneck.prototype.strategy = {
+	    LEAK: 1,
+	    OVERFLOW: 2,
+	    OVERFLOW_PRIORITY: 4,
+	    BLOCK: 3
+	  };
+
+	  Bottleneck.BottleneckError = Bottleneck.prototype.BottleneckError = BottleneckError_1;
+
+	  Bottleneck.Group = Bottleneck.prototype.Group = Group_1;
+
+	  Bottleneck.RedisConnection = Bottleneck.prototype.RedisConnection = require$$2;
+
+	  Bottleneck.IORedisConnection = Bottleneck.prototype.IORedisConnection = require$$3;
+
+	  Bottleneck.Batcher = Bottleneck.prototype.Batcher = Batcher_1;
+
+	  Bottleneck.prototype.jobDefaults = {
+	    priority: DEFAULT_PRIORITY$1,
+	    weight: 1,
+	    expiration: null,
+	    id: "<no-id>"
+	  };
+
+	  Bottleneck.prototype.storeDefaults = {
+	    maxConcurrent: null,
+	    minTime: 0,
+	    highWater: null,
+	    strategy: Bottleneck.prototype.strategy.LEAK,
+	    penalty: null,
+	    reservoir: null,
+	    reservoirRefreshInterval: null,
+	    reservoirRefreshAmount: null,
+	    reservoirIncreaseInterval: null,
+	    reservoirIncreaseAmount: null,
+	    reservoirIncreaseMaximum: null
+	  };
+
+	  Bottleneck.prototype.localStoreDefaults = {
+	    Promise: Promise,
+	    timeout: null,
+	    heartbeatInterval: 250
+	  };
+
+	  Bottleneck.prototype.redisStoreDefaults = {
+	    Promise: Promise,
+	    timeout: null,
+	    heartbeatInterval: 5000,
+	    clientTimeout: 10000,
+	    Redis: null,
+	    clientOptions: {},
+	    clusterNodes: null,
+	    clearDatastore: false,
+	    connection: null
+	  };
+
+	  Bottleneck.prototype.instanceDefaults = {
+	    datastore: "local",
+	    connection: null,
+	    id: "<no-id>",
+	    rejectOnDrop: true,
+	    trackDoneStatus: false,
+	    Promise: Promise
+	  };
+
+	  Bottleneck.prototype.stopDefaults = {
+	    enqueueErrorMessage: "This limiter has been stopped and cannot accept new jobs.",
+	    dropWaitingJobs: true,
+	    dropErrorMessage: "This limiter has been stopped."
+	  };
+
+	  return Bottleneck;
+
+	}).call(commonjsGlobal);
+
+	var Bottleneck_1 = Bottleneck;
+
+	var lib = Bottleneck_1;
+
+	return lib;
+
+})));
+
+
+/***/ }),
+
+/***/ 9379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -984,17 +2514,17 @@ class Comparator {
 
 module.exports = Comparator
 
-const parseOptions = __nccwpck_require__(7124)
-const { safeRe: re, t } = __nccwpck_require__(5916)
-const cmp = __nccwpck_require__(9814)
-const debug = __nccwpck_require__(1911)
-const SemVer = __nccwpck_require__(1515)
-const Range = __nccwpck_require__(7054)
+const parseOptions = __nccwpck_require__(356)
+const { safeRe: re, t } = __nccwpck_require__(5471)
+const cmp = __nccwpck_require__(8646)
+const debug = __nccwpck_require__(1159)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
 
 
 /***/ }),
 
-/***/ 7054:
+/***/ 6782:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -1216,22 +2746,22 @@ class Range {
 
 module.exports = Range
 
-const LRU = __nccwpck_require__(6807)
+const LRU = __nccwpck_require__(1383)
 const cache = new LRU()
 
-const parseOptions = __nccwpck_require__(7124)
-const Comparator = __nccwpck_require__(2019)
-const debug = __nccwpck_require__(1911)
-const SemVer = __nccwpck_require__(1515)
-const trimComparatorWhitespace = __nccwpck_require__(9785)
+const parseOptions = __nccwpck_require__(356)
+const Comparator = __nccwpck_require__(9379)
+const debug = __nccwpck_require__(1159)
+const SemVer = __nccwpck_require__(7163)
+const trimComparatorWhitespace = __nccwpck_require__(9737)
 const {
   safeRe: re,
   src,
   t,
   tildeTrimReplace,
   caretTrimReplace,
-} = __nccwpck_require__(5916)
-const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(5165)
+} = __nccwpck_require__(5471)
+const { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = __nccwpck_require__(5101)
 
 // unbounded global build-metadata stripper used by parseRange
 const BUILDSTRIPRE = new RegExp(src[t.BUILD], 'g')
@@ -1578,17 +3108,17 @@ const testSet = (set, version, options) => {
 
 /***/ }),
 
-/***/ 1515:
+/***/ 7163:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const debug = __nccwpck_require__(1911)
-const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(5165)
-const { safeRe: re, t } = __nccwpck_require__(5916)
+const debug = __nccwpck_require__(1159)
+const { MAX_LENGTH, MAX_SAFE_INTEGER } = __nccwpck_require__(5101)
+const { safeRe: re, t } = __nccwpck_require__(5471)
 
-const parseOptions = __nccwpck_require__(7124)
-const { compareIdentifiers } = __nccwpck_require__(8612)
+const parseOptions = __nccwpck_require__(356)
+const { compareIdentifiers } = __nccwpck_require__(3348)
 
 const isPrereleaseIdentifier = (prerelease, identifier) => {
   const identifiers = identifier.split('.')
@@ -1935,12 +3465,12 @@ module.exports = SemVer
 
 /***/ }),
 
-/***/ 4775:
+/***/ 1799:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(641)
+const parse = __nccwpck_require__(6353)
 const clean = (version, options) => {
   const s = parse(version.trim().replace(/^[=v]+/, ''), options)
   return s ? s.version : null
@@ -1950,17 +3480,17 @@ module.exports = clean
 
 /***/ }),
 
-/***/ 9814:
+/***/ 8646:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const eq = __nccwpck_require__(7002)
-const neq = __nccwpck_require__(6046)
-const gt = __nccwpck_require__(8167)
-const gte = __nccwpck_require__(1204)
-const lt = __nccwpck_require__(1616)
-const lte = __nccwpck_require__(5770)
+const eq = __nccwpck_require__(5082)
+const neq = __nccwpck_require__(4974)
+const gt = __nccwpck_require__(6599)
+const gte = __nccwpck_require__(1236)
+const lt = __nccwpck_require__(3872)
+const lte = __nccwpck_require__(6717)
 
 const cmp = (a, op, b, loose) => {
   switch (op) {
@@ -2011,14 +3541,14 @@ module.exports = cmp
 
 /***/ }),
 
-/***/ 9449:
+/***/ 5385:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1515)
-const parse = __nccwpck_require__(641)
-const { safeRe: re, t } = __nccwpck_require__(5916)
+const SemVer = __nccwpck_require__(7163)
+const parse = __nccwpck_require__(6353)
+const { safeRe: re, t } = __nccwpck_require__(5471)
 
 const coerce = (version, options) => {
   if (version instanceof SemVer) {
@@ -2080,12 +3610,12 @@ module.exports = coerce
 
 /***/ }),
 
-/***/ 1696:
+/***/ 7648:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1515)
+const SemVer = __nccwpck_require__(7163)
 const compareBuild = (a, b, loose) => {
   const versionA = new SemVer(a, loose)
   const versionB = new SemVer(b, loose)
@@ -2096,24 +3626,24 @@ module.exports = compareBuild
 
 /***/ }),
 
-/***/ 4250:
+/***/ 6874:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4373)
+const compare = __nccwpck_require__(8469)
 const compareLoose = (a, b) => compare(a, b, true)
 module.exports = compareLoose
 
 
 /***/ }),
 
-/***/ 4373:
+/***/ 8469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1515)
+const SemVer = __nccwpck_require__(7163)
 const compare = (a, b, loose) =>
   new SemVer(a, loose).compare(new SemVer(b, loose))
 
@@ -2122,12 +3652,12 @@ module.exports = compare
 
 /***/ }),
 
-/***/ 5479:
+/***/ 711:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(641)
+const parse = __nccwpck_require__(6353)
 
 const diff = (version1, version2) => {
   const v1 = parse(version1, null, true)
@@ -2189,48 +3719,48 @@ module.exports = diff
 
 /***/ }),
 
-/***/ 7002:
+/***/ 5082:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4373)
+const compare = __nccwpck_require__(8469)
 const eq = (a, b, loose) => compare(a, b, loose) === 0
 module.exports = eq
 
 
 /***/ }),
 
-/***/ 8167:
+/***/ 6599:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4373)
+const compare = __nccwpck_require__(8469)
 const gt = (a, b, loose) => compare(a, b, loose) > 0
 module.exports = gt
 
 
 /***/ }),
 
-/***/ 1204:
+/***/ 1236:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4373)
+const compare = __nccwpck_require__(8469)
 const gte = (a, b, loose) => compare(a, b, loose) >= 0
 module.exports = gte
 
 
 /***/ }),
 
-/***/ 3154:
+/***/ 2338:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1515)
+const SemVer = __nccwpck_require__(7163)
 
 const inc = (version, release, options, identifier, identifierBase) => {
   if (typeof (options) === 'string') {
@@ -2253,72 +3783,72 @@ module.exports = inc
 
 /***/ }),
 
-/***/ 1616:
+/***/ 3872:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4373)
+const compare = __nccwpck_require__(8469)
 const lt = (a, b, loose) => compare(a, b, loose) < 0
 module.exports = lt
 
 
 /***/ }),
 
-/***/ 5770:
+/***/ 6717:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4373)
+const compare = __nccwpck_require__(8469)
 const lte = (a, b, loose) => compare(a, b, loose) <= 0
 module.exports = lte
 
 
 /***/ }),
 
-/***/ 4095:
+/***/ 8511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1515)
+const SemVer = __nccwpck_require__(7163)
 const major = (a, loose) => new SemVer(a, loose).major
 module.exports = major
 
 
 /***/ }),
 
-/***/ 7419:
+/***/ 2603:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1515)
+const SemVer = __nccwpck_require__(7163)
 const minor = (a, loose) => new SemVer(a, loose).minor
 module.exports = minor
 
 
 /***/ }),
 
-/***/ 6046:
+/***/ 4974:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4373)
+const compare = __nccwpck_require__(8469)
 const neq = (a, b, loose) => compare(a, b, loose) !== 0
 module.exports = neq
 
 
 /***/ }),
 
-/***/ 641:
+/***/ 6353:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1515)
+const SemVer = __nccwpck_require__(7163)
 const parse = (version, options, throwErrors = false) => {
   if (version instanceof SemVer) {
     return version
@@ -2338,24 +3868,24 @@ module.exports = parse
 
 /***/ }),
 
-/***/ 9764:
+/***/ 8756:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1515)
+const SemVer = __nccwpck_require__(7163)
 const patch = (a, loose) => new SemVer(a, loose).patch
 module.exports = patch
 
 
 /***/ }),
 
-/***/ 6482:
+/***/ 5714:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(641)
+const parse = __nccwpck_require__(6353)
 const prerelease = (version, options) => {
   const parsed = parse(version, options)
   return (parsed && parsed.prerelease.length) ? parsed.prerelease : null
@@ -2365,36 +3895,36 @@ module.exports = prerelease
 
 /***/ }),
 
-/***/ 5005:
+/***/ 2173:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compare = __nccwpck_require__(4373)
+const compare = __nccwpck_require__(8469)
 const rcompare = (a, b, loose) => compare(b, a, loose)
 module.exports = rcompare
 
 
 /***/ }),
 
-/***/ 1176:
+/***/ 7192:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compareBuild = __nccwpck_require__(1696)
+const compareBuild = __nccwpck_require__(7648)
 const rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose))
 module.exports = rsort
 
 
 /***/ }),
 
-/***/ 9448:
+/***/ 8011:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(7054)
+const Range = __nccwpck_require__(6782)
 const satisfies = (version, range, options) => {
   try {
     range = new Range(range, options)
@@ -2408,26 +3938,26 @@ module.exports = satisfies
 
 /***/ }),
 
-/***/ 256:
+/***/ 9872:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const compareBuild = __nccwpck_require__(1696)
+const compareBuild = __nccwpck_require__(7648)
 const sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose))
 module.exports = sort
 
 
 /***/ }),
 
-/***/ 4290:
+/***/ 6114:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(641)
-const constants = __nccwpck_require__(5165)
-const SemVer = __nccwpck_require__(1515)
+const parse = __nccwpck_require__(6353)
+const constants = __nccwpck_require__(5101)
+const SemVer = __nccwpck_require__(7163)
 
 const truncate = (version, truncation, options) => {
   if (!constants.RELEASE_TYPES.includes(truncation)) {
@@ -2475,12 +4005,12 @@ module.exports = truncate
 
 /***/ }),
 
-/***/ 9020:
+/***/ 8780:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const parse = __nccwpck_require__(641)
+const parse = __nccwpck_require__(6353)
 const valid = (version, options) => {
   const v = parse(version, options)
   return v ? v.version : null
@@ -2490,54 +4020,54 @@ module.exports = valid
 
 /***/ }),
 
-/***/ 776:
+/***/ 2088:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // just pre-load all the stuff that index.js lazily exports
-const internalRe = __nccwpck_require__(5916)
-const constants = __nccwpck_require__(5165)
-const SemVer = __nccwpck_require__(1515)
-const identifiers = __nccwpck_require__(8612)
-const parse = __nccwpck_require__(641)
-const valid = __nccwpck_require__(9020)
-const clean = __nccwpck_require__(4775)
-const inc = __nccwpck_require__(3154)
-const diff = __nccwpck_require__(5479)
-const major = __nccwpck_require__(4095)
-const minor = __nccwpck_require__(7419)
-const patch = __nccwpck_require__(9764)
-const prerelease = __nccwpck_require__(6482)
-const compare = __nccwpck_require__(4373)
-const rcompare = __nccwpck_require__(5005)
-const compareLoose = __nccwpck_require__(4250)
-const compareBuild = __nccwpck_require__(1696)
-const sort = __nccwpck_require__(256)
-const rsort = __nccwpck_require__(1176)
-const gt = __nccwpck_require__(8167)
-const lt = __nccwpck_require__(1616)
-const eq = __nccwpck_require__(7002)
-const neq = __nccwpck_require__(6046)
-const gte = __nccwpck_require__(1204)
-const lte = __nccwpck_require__(5770)
-const cmp = __nccwpck_require__(9814)
-const coerce = __nccwpck_require__(9449)
-const truncate = __nccwpck_require__(4290)
-const Comparator = __nccwpck_require__(2019)
-const Range = __nccwpck_require__(7054)
-const satisfies = __nccwpck_require__(9448)
-const toComparators = __nccwpck_require__(2190)
-const maxSatisfying = __nccwpck_require__(1081)
-const minSatisfying = __nccwpck_require__(83)
-const minVersion = __nccwpck_require__(3130)
-const validRange = __nccwpck_require__(4881)
-const outside = __nccwpck_require__(9816)
-const gtr = __nccwpck_require__(692)
-const ltr = __nccwpck_require__(6701)
-const intersects = __nccwpck_require__(7049)
-const simplifyRange = __nccwpck_require__(7471)
-const subset = __nccwpck_require__(769)
+const internalRe = __nccwpck_require__(5471)
+const constants = __nccwpck_require__(5101)
+const SemVer = __nccwpck_require__(7163)
+const identifiers = __nccwpck_require__(3348)
+const parse = __nccwpck_require__(6353)
+const valid = __nccwpck_require__(8780)
+const clean = __nccwpck_require__(1799)
+const inc = __nccwpck_require__(2338)
+const diff = __nccwpck_require__(711)
+const major = __nccwpck_require__(8511)
+const minor = __nccwpck_require__(2603)
+const patch = __nccwpck_require__(8756)
+const prerelease = __nccwpck_require__(5714)
+const compare = __nccwpck_require__(8469)
+const rcompare = __nccwpck_require__(2173)
+const compareLoose = __nccwpck_require__(6874)
+const compareBuild = __nccwpck_require__(7648)
+const sort = __nccwpck_require__(9872)
+const rsort = __nccwpck_require__(7192)
+const gt = __nccwpck_require__(6599)
+const lt = __nccwpck_require__(3872)
+const eq = __nccwpck_require__(5082)
+const neq = __nccwpck_require__(4974)
+const gte = __nccwpck_require__(1236)
+const lte = __nccwpck_require__(6717)
+const cmp = __nccwpck_require__(8646)
+const coerce = __nccwpck_require__(5385)
+const truncate = __nccwpck_require__(6114)
+const Comparator = __nccwpck_require__(9379)
+const Range = __nccwpck_require__(6782)
+const satisfies = __nccwpck_require__(8011)
+const toComparators = __nccwpck_require__(4750)
+const maxSatisfying = __nccwpck_require__(5574)
+const minSatisfying = __nccwpck_require__(8595)
+const minVersion = __nccwpck_require__(1866)
+const validRange = __nccwpck_require__(4737)
+const outside = __nccwpck_require__(280)
+const gtr = __nccwpck_require__(2276)
+const ltr = __nccwpck_require__(5213)
+const intersects = __nccwpck_require__(3465)
+const simplifyRange = __nccwpck_require__(2028)
+const subset = __nccwpck_require__(1489)
 module.exports = {
   parse,
   valid,
@@ -2590,7 +4120,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5165:
+/***/ 5101:
 /***/ ((module) => {
 
 
@@ -2664,7 +4194,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1911:
+/***/ 1159:
 /***/ ((module) => {
 
 
@@ -2682,7 +4212,7 @@ module.exports = debug
 
 /***/ }),
 
-/***/ 8612:
+/***/ 3348:
 /***/ ((module) => {
 
 
@@ -2718,7 +4248,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6807:
+/***/ 1383:
 /***/ ((module) => {
 
 
@@ -2767,7 +4297,7 @@ module.exports = LRUCache
 
 /***/ }),
 
-/***/ 7124:
+/***/ 356:
 /***/ ((module) => {
 
 
@@ -2791,7 +4321,7 @@ module.exports = parseOptions
 
 /***/ }),
 
-/***/ 5916:
+/***/ 5471:
 /***/ ((module, exports, __nccwpck_require__) => {
 
 
@@ -2800,8 +4330,8 @@ const {
   MAX_SAFE_COMPONENT_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   MAX_LENGTH,
-} = __nccwpck_require__(5165)
-const debug = __nccwpck_require__(1911)
+} = __nccwpck_require__(5101)
+const debug = __nccwpck_require__(1159)
 exports = module.exports = {}
 
 // The actual regexps go on exports.re
@@ -3021,7 +4551,7 @@ createToken('GTE0PRE', '^\\s*>=\\s*0\\.0\\.0-0\\s*$')
 
 /***/ }),
 
-/***/ 9785:
+/***/ 9737:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -3036,7 +4566,7 @@ const {
   MAX_LENGTH,
   MAX_SAFE_BUILD_LENGTH,
   WHITESPACE_CHARACTERS,
-} = __nccwpck_require__(5165)
+} = __nccwpck_require__(5101)
 
 /**
  * Remembers the last two rows of digits so their characters need not be reread.
@@ -3466,25 +4996,25 @@ module.exports = trimComparatorWhitespace
 
 /***/ }),
 
-/***/ 692:
+/***/ 2276:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 // Determine if version is greater than all the versions possible in the range.
-const outside = __nccwpck_require__(9816)
+const outside = __nccwpck_require__(280)
 const gtr = (version, range, options) => outside(version, range, '>', options)
 module.exports = gtr
 
 
 /***/ }),
 
-/***/ 7049:
+/***/ 3465:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(7054)
+const Range = __nccwpck_require__(6782)
 const intersects = (r1, r2, options) => {
   r1 = new Range(r1, options)
   r2 = new Range(r2, options)
@@ -3495,12 +5025,12 @@ module.exports = intersects
 
 /***/ }),
 
-/***/ 6701:
+/***/ 5213:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const outside = __nccwpck_require__(9816)
+const outside = __nccwpck_require__(280)
 // Determine if version is less than all the versions possible in the range
 const ltr = (version, range, options) => outside(version, range, '<', options)
 module.exports = ltr
@@ -3508,13 +5038,13 @@ module.exports = ltr
 
 /***/ }),
 
-/***/ 1081:
+/***/ 5574:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1515)
-const Range = __nccwpck_require__(7054)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
 
 const maxSatisfying = (versions, range, options) => {
   let max = null
@@ -3542,13 +5072,13 @@ module.exports = maxSatisfying
 
 /***/ }),
 
-/***/ 83:
+/***/ 8595:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1515)
-const Range = __nccwpck_require__(7054)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
 const minSatisfying = (versions, range, options) => {
   let min = null
   let minSV = null
@@ -3575,14 +5105,14 @@ module.exports = minSatisfying
 
 /***/ }),
 
-/***/ 3130:
+/***/ 1866:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1515)
-const Range = __nccwpck_require__(7054)
-const gt = __nccwpck_require__(8167)
+const SemVer = __nccwpck_require__(7163)
+const Range = __nccwpck_require__(6782)
+const gt = __nccwpck_require__(6599)
 
 const minVersion = (range, loose) => {
   range = new Range(range, loose)
@@ -3645,20 +5175,20 @@ module.exports = minVersion
 
 /***/ }),
 
-/***/ 9816:
+/***/ 280:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const SemVer = __nccwpck_require__(1515)
-const Comparator = __nccwpck_require__(2019)
+const SemVer = __nccwpck_require__(7163)
+const Comparator = __nccwpck_require__(9379)
 const { ANY } = Comparator
-const Range = __nccwpck_require__(7054)
-const satisfies = __nccwpck_require__(9448)
-const gt = __nccwpck_require__(8167)
-const lt = __nccwpck_require__(1616)
-const lte = __nccwpck_require__(5770)
-const gte = __nccwpck_require__(1204)
+const Range = __nccwpck_require__(6782)
+const satisfies = __nccwpck_require__(8011)
+const gt = __nccwpck_require__(6599)
+const lt = __nccwpck_require__(3872)
+const lte = __nccwpck_require__(6717)
+const gte = __nccwpck_require__(1236)
 
 const outside = (version, range, hilo, options) => {
   version = new SemVer(version, options)
@@ -3734,7 +5264,7 @@ module.exports = outside
 
 /***/ }),
 
-/***/ 7471:
+/***/ 2028:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -3742,8 +5272,8 @@ module.exports = outside
 // given a set of versions and a range, create a "simplified" range
 // that includes the same versions that the original range does
 // If the original range is shorter than the simplified one, return that.
-const satisfies = __nccwpck_require__(9448)
-const compare = __nccwpck_require__(4373)
+const satisfies = __nccwpck_require__(8011)
+const compare = __nccwpck_require__(8469)
 module.exports = (versions, range, options) => {
   const set = []
   let first = null
@@ -3790,16 +5320,16 @@ module.exports = (versions, range, options) => {
 
 /***/ }),
 
-/***/ 769:
+/***/ 1489:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(7054)
-const Comparator = __nccwpck_require__(2019)
+const Range = __nccwpck_require__(6782)
+const Comparator = __nccwpck_require__(9379)
 const { ANY } = Comparator
-const satisfies = __nccwpck_require__(9448)
-const compare = __nccwpck_require__(4373)
+const satisfies = __nccwpck_require__(8011)
+const compare = __nccwpck_require__(8469)
 
 // Complex range `r1 || r2 || ...` is a subset of `R1 || R2 || ...` iff:
 // - Every simple range `r1, r2, ...` is a null set, OR
@@ -4046,12 +5576,12 @@ module.exports = subset
 
 /***/ }),
 
-/***/ 2190:
+/***/ 4750:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(7054)
+const Range = __nccwpck_require__(6782)
 
 // Mostly just for testing and legacy API reasons
 const toComparators = (range, options) =>
@@ -4063,12 +5593,12 @@ module.exports = toComparators
 
 /***/ }),
 
-/***/ 4881:
+/***/ 4737:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Range = __nccwpck_require__(7054)
+const Range = __nccwpck_require__(6782)
 const validRange = (range, options) => {
   try {
     // Return '*' instead of '' so that truthiness works.
@@ -4083,15 +5613,15 @@ module.exports = validRange
 
 /***/ }),
 
-/***/ 8258:
+/***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-module.exports = __nccwpck_require__(5258);
+module.exports = __nccwpck_require__(218);
 
 
 /***/ }),
 
-/***/ 5258:
+/***/ 218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -4362,33 +5892,33 @@ exports.debug = debug; // for test
 
 /***/ }),
 
-/***/ 576:
+/***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Client = __nccwpck_require__(5061)
-const Dispatcher = __nccwpck_require__(2243)
-const Pool = __nccwpck_require__(20)
-const BalancedPool = __nccwpck_require__(9989)
-const Agent = __nccwpck_require__(3389)
-const ProxyAgent = __nccwpck_require__(7408)
-const EnvHttpProxyAgent = __nccwpck_require__(2785)
-const RetryAgent = __nccwpck_require__(8610)
-const errors = __nccwpck_require__(1059)
-const util = __nccwpck_require__(2272)
+const Client = __nccwpck_require__(3701)
+const Dispatcher = __nccwpck_require__(883)
+const Pool = __nccwpck_require__(628)
+const BalancedPool = __nccwpck_require__(837)
+const Agent = __nccwpck_require__(7405)
+const ProxyAgent = __nccwpck_require__(6672)
+const EnvHttpProxyAgent = __nccwpck_require__(3137)
+const RetryAgent = __nccwpck_require__(50)
+const errors = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { InvalidArgumentError } = errors
-const api = __nccwpck_require__(6135)
-const buildConnector = __nccwpck_require__(1952)
-const MockClient = __nccwpck_require__(6197)
-const MockAgent = __nccwpck_require__(2781)
-const MockPool = __nccwpck_require__(9396)
-const mockErrors = __nccwpck_require__(9037)
-const RetryHandler = __nccwpck_require__(1131)
-const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(8085)
-const DecoratorHandler = __nccwpck_require__(5579)
-const RedirectHandler = __nccwpck_require__(9714)
-const createRedirectInterceptor = __nccwpck_require__(2276)
+const api = __nccwpck_require__(6615)
+const buildConnector = __nccwpck_require__(9136)
+const MockClient = __nccwpck_require__(7365)
+const MockAgent = __nccwpck_require__(7501)
+const MockPool = __nccwpck_require__(4004)
+const mockErrors = __nccwpck_require__(2429)
+const RetryHandler = __nccwpck_require__(7816)
+const { getGlobalDispatcher, setGlobalDispatcher } = __nccwpck_require__(2581)
+const DecoratorHandler = __nccwpck_require__(8155)
+const RedirectHandler = __nccwpck_require__(8754)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
@@ -4406,10 +5936,10 @@ module.exports.DecoratorHandler = DecoratorHandler
 module.exports.RedirectHandler = RedirectHandler
 module.exports.createRedirectInterceptor = createRedirectInterceptor
 module.exports.interceptors = {
-  redirect: __nccwpck_require__(1530),
-  retry: __nccwpck_require__(7114),
-  dump: __nccwpck_require__(5596),
-  dns: __nccwpck_require__(1643)
+  redirect: __nccwpck_require__(1514),
+  retry: __nccwpck_require__(2026),
+  dump: __nccwpck_require__(8060),
+  dns: __nccwpck_require__(379)
 }
 
 module.exports.buildConnector = buildConnector
@@ -4471,7 +6001,7 @@ function makeDispatcher (fn) {
 module.exports.setGlobalDispatcher = setGlobalDispatcher
 module.exports.getGlobalDispatcher = getGlobalDispatcher
 
-const fetchImpl = (__nccwpck_require__(3345).fetch)
+const fetchImpl = (__nccwpck_require__(4398).fetch)
 module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
@@ -4483,39 +6013,39 @@ module.exports.fetch = async function fetch (init, options = undefined) {
     throw err
   }
 }
-module.exports.Headers = __nccwpck_require__(548).Headers
-module.exports.Response = __nccwpck_require__(1627).Response
-module.exports.Request = __nccwpck_require__(268).Request
-module.exports.FormData = __nccwpck_require__(2134).FormData
+module.exports.Headers = __nccwpck_require__(660).Headers
+module.exports.Response = __nccwpck_require__(9051).Response
+module.exports.Request = __nccwpck_require__(9967).Request
+module.exports.FormData = __nccwpck_require__(5910).FormData
 module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
-module.exports.FileReader = __nccwpck_require__(8755).FileReader
+module.exports.FileReader = __nccwpck_require__(8355).FileReader
 
-const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(5779)
+const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
 module.exports.setGlobalOrigin = setGlobalOrigin
 module.exports.getGlobalOrigin = getGlobalOrigin
 
-const { CacheStorage } = __nccwpck_require__(4045)
-const { kConstruct } = __nccwpck_require__(3165)
+const { CacheStorage } = __nccwpck_require__(3245)
+const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
 module.exports.caches = new CacheStorage(kConstruct)
 
-const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(6693)
+const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
 module.exports.deleteCookie = deleteCookie
 module.exports.getCookies = getCookies
 module.exports.getSetCookies = getSetCookies
 module.exports.setCookie = setCookie
 
-const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(428)
+const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
 module.exports.parseMIMEType = parseMIMEType
 module.exports.serializeAMimeType = serializeAMimeType
 
-const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5924)
-module.exports.WebSocket = __nccwpck_require__(5358).WebSocket
+const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
+module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
 module.exports.CloseEvent = CloseEvent
 module.exports.ErrorEvent = ErrorEvent
 module.exports.MessageEvent = MessageEvent
@@ -4531,18 +6061,18 @@ module.exports.MockPool = MockPool
 module.exports.MockAgent = MockAgent
 module.exports.mockErrors = mockErrors
 
-const { EventSource } = __nccwpck_require__(8742)
+const { EventSource } = __nccwpck_require__(1238)
 
 module.exports.EventSource = EventSource
 
 
 /***/ }),
 
-/***/ 3134:
+/***/ 158:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { addAbortListener } = __nccwpck_require__(2272)
-const { RequestAbortedError } = __nccwpck_require__(1059)
+const { addAbortListener } = __nccwpck_require__(3440)
+const { RequestAbortedError } = __nccwpck_require__(8707)
 
 const kListener = Symbol('kListener')
 const kSignal = Symbol('kSignal')
@@ -4602,16 +6132,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6900:
+/***/ 2279:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(1059)
-const util = __nccwpck_require__(2272)
-const { addSignal, removeSignal } = __nccwpck_require__(3134)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class ConnectHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -4717,7 +6247,7 @@ module.exports = connect
 
 /***/ }),
 
-/***/ 9294:
+/***/ 6862:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -4731,10 +6261,10 @@ const {
   InvalidArgumentError,
   InvalidReturnValueError,
   RequestAbortedError
-} = __nccwpck_require__(1059)
-const util = __nccwpck_require__(2272)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(3134)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
 const kResume = Symbol('resume')
@@ -4975,16 +6505,16 @@ module.exports = pipeline
 
 /***/ }),
 
-/***/ 5259:
+/***/ 4043:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { Readable } = __nccwpck_require__(2519)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(1059)
-const util = __nccwpck_require__(2272)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7863)
+const { Readable } = __nccwpck_require__(9927)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
 
 class RequestHandler extends AsyncResource {
@@ -5196,18 +6726,18 @@ module.exports.RequestHandler = RequestHandler
 
 /***/ }),
 
-/***/ 792:
+/***/ 3560:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
 const { finished, PassThrough } = __nccwpck_require__(7075)
-const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(1059)
-const util = __nccwpck_require__(2272)
-const { getResolveErrorBodyCallback } = __nccwpck_require__(7863)
+const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { getResolveErrorBodyCallback } = __nccwpck_require__(7655)
 const { AsyncResource } = __nccwpck_require__(6698)
-const { addSignal, removeSignal } = __nccwpck_require__(3134)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 
 class StreamHandler extends AsyncResource {
   constructor (opts, factory, callback) {
@@ -5423,15 +6953,15 @@ module.exports = stream
 
 /***/ }),
 
-/***/ 1098:
+/***/ 1882:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError, SocketError } = __nccwpck_require__(1059)
+const { InvalidArgumentError, SocketError } = __nccwpck_require__(8707)
 const { AsyncResource } = __nccwpck_require__(6698)
-const util = __nccwpck_require__(2272)
-const { addSignal, removeSignal } = __nccwpck_require__(3134)
+const util = __nccwpck_require__(3440)
+const { addSignal, removeSignal } = __nccwpck_require__(158)
 const assert = __nccwpck_require__(4589)
 
 class UpgradeHandler extends AsyncResource {
@@ -5538,21 +7068,21 @@ module.exports = upgrade
 
 /***/ }),
 
-/***/ 6135:
+/***/ 6615:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-module.exports.request = __nccwpck_require__(5259)
-module.exports.stream = __nccwpck_require__(792)
-module.exports.pipeline = __nccwpck_require__(9294)
-module.exports.upgrade = __nccwpck_require__(1098)
-module.exports.connect = __nccwpck_require__(6900)
+module.exports.request = __nccwpck_require__(4043)
+module.exports.stream = __nccwpck_require__(3560)
+module.exports.pipeline = __nccwpck_require__(6862)
+module.exports.upgrade = __nccwpck_require__(1882)
+module.exports.connect = __nccwpck_require__(2279)
 
 
 /***/ }),
 
-/***/ 2519:
+/***/ 9927:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Ported from https://github.com/nodejs/undici/pull/907
@@ -5561,9 +7091,9 @@ module.exports.connect = __nccwpck_require__(6900)
 
 const assert = __nccwpck_require__(4589)
 const { Readable } = __nccwpck_require__(7075)
-const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(1059)
-const util = __nccwpck_require__(2272)
-const { ReadableStreamFrom } = __nccwpck_require__(2272)
+const { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { ReadableStreamFrom } = __nccwpck_require__(3440)
 
 const kConsume = Symbol('kConsume')
 const kReading = Symbol('kReading')
@@ -5944,15 +7474,15 @@ module.exports = { Readable: BodyReadable, chunksDecode }
 
 /***/ }),
 
-/***/ 7863:
+/***/ 7655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 const assert = __nccwpck_require__(4589)
 const {
   ResponseStatusCodeError
-} = __nccwpck_require__(1059)
+} = __nccwpck_require__(8707)
 
-const { chunksDecode } = __nccwpck_require__(2519)
+const { chunksDecode } = __nccwpck_require__(9927)
 const CHUNK_LIMIT = 128 * 1024
 
 async function getResolveErrorBodyCallback ({ callback, body, contentType, statusCode, statusMessage, headers }) {
@@ -6044,16 +7574,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1952:
+/***/ 9136:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const net = __nccwpck_require__(7030)
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(2272)
-const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(1059)
-const timers = __nccwpck_require__(7787)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, ConnectTimeoutError } = __nccwpck_require__(8707)
+const timers = __nccwpck_require__(6603)
 
 function noop () {}
 
@@ -6291,7 +7821,7 @@ module.exports = buildConnector
 
 /***/ }),
 
-/***/ 7887:
+/***/ 735:
 /***/ ((module) => {
 
 
@@ -6416,7 +7946,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5726:
+/***/ 2414:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -6625,7 +8155,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1059:
+/***/ 8707:
 /***/ ((module) => {
 
 
@@ -7057,7 +8587,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2543:
+/***/ 4655:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7065,7 +8595,7 @@ module.exports = {
 const {
   InvalidArgumentError,
   NotSupportedError
-} = __nccwpck_require__(1059)
+} = __nccwpck_require__(8707)
 const assert = __nccwpck_require__(4589)
 const {
   isValidHTTPToken,
@@ -7080,9 +8610,9 @@ const {
   validateHandler,
   getServerName,
   normalizedMethodRecords
-} = __nccwpck_require__(2272)
-const { channels } = __nccwpck_require__(5726)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(7887)
+} = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
 
 // Verifies that a given path is valid does not contain control chars \x00 to \x20
 const invalidPathRegex = /[^\u0021-\u00ff]/
@@ -7546,7 +9076,7 @@ module.exports = Request
 
 /***/ }),
 
-/***/ 1003:
+/***/ 6443:
 /***/ ((module) => {
 
 module.exports = {
@@ -7620,7 +9150,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9112:
+/***/ 7752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -7628,7 +9158,7 @@ module.exports = {
 const {
   wellknownHeaderNames,
   headerNameLowerCasedRecord
-} = __nccwpck_require__(7887)
+} = __nccwpck_require__(735)
 
 class TstNode {
   /** @type {any} */
@@ -7779,13 +9309,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2272:
+/***/ 3440:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(1003)
+const { kDestroyed, kBodyUsed, kListeners, kBody } = __nccwpck_require__(6443)
 const { IncomingMessage } = __nccwpck_require__(7067)
 const stream = __nccwpck_require__(7075)
 const net = __nccwpck_require__(7030)
@@ -7793,9 +9323,9 @@ const { Blob } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 const { stringify } = __nccwpck_require__(1792)
 const { EventEmitter: EE } = __nccwpck_require__(8474)
-const { InvalidArgumentError } = __nccwpck_require__(1059)
-const { headerNameLowerCasedRecord } = __nccwpck_require__(7887)
-const { tree } = __nccwpck_require__(9112)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { headerNameLowerCasedRecord } = __nccwpck_require__(735)
+const { tree } = __nccwpck_require__(7752)
 
 const [nodeMajor, nodeMinor] = process.versions.node.split('.').map(v => Number(v))
 
@@ -8505,18 +10035,18 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3389:
+/***/ 7405:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { InvalidArgumentError } = __nccwpck_require__(1059)
-const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(1003)
-const DispatcherBase = __nccwpck_require__(8641)
-const Pool = __nccwpck_require__(20)
-const Client = __nccwpck_require__(5061)
-const util = __nccwpck_require__(2272)
-const createRedirectInterceptor = __nccwpck_require__(2276)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { kClients, kRunning, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
+const DispatcherBase = __nccwpck_require__(1841)
+const Pool = __nccwpck_require__(628)
+const Client = __nccwpck_require__(3701)
+const util = __nccwpck_require__(3440)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 const kOnConnect = Symbol('onConnect')
 const kOnDisconnect = Symbol('onDisconnect')
@@ -8645,7 +10175,7 @@ module.exports = Agent
 
 /***/ }),
 
-/***/ 9989:
+/***/ 837:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8653,7 +10183,7 @@ module.exports = Agent
 const {
   BalancedPoolMissingUpstreamError,
   InvalidArgumentError
-} = __nccwpck_require__(1059)
+} = __nccwpck_require__(8707)
 const {
   PoolBase,
   kClients,
@@ -8661,10 +10191,10 @@ const {
   kAddClient,
   kRemoveClient,
   kGetDispatcher
-} = __nccwpck_require__(7632)
-const Pool = __nccwpck_require__(20)
-const { kUrl, kInterceptors } = __nccwpck_require__(1003)
-const { parseOrigin } = __nccwpck_require__(2272)
+} = __nccwpck_require__(2128)
+const Pool = __nccwpck_require__(628)
+const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+const { parseOrigin } = __nccwpck_require__(3440)
 const kFactory = Symbol('factory')
 
 const kOptions = Symbol('options')
@@ -8861,7 +10391,7 @@ module.exports = BalancedPool
 
 /***/ }),
 
-/***/ 1021:
+/***/ 637:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -8869,9 +10399,9 @@ module.exports = BalancedPool
 /* global WebAssembly */
 
 const assert = __nccwpck_require__(4589)
-const util = __nccwpck_require__(2272)
-const { channels } = __nccwpck_require__(5726)
-const timers = __nccwpck_require__(7787)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const timers = __nccwpck_require__(6603)
 const {
   RequestContentLengthMismatchError,
   ResponseContentLengthMismatchError,
@@ -8884,7 +10414,7 @@ const {
   BodyTimeoutError,
   HTTPParserError,
   ResponseExceededMaxSizeError
-} = __nccwpck_require__(1059)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -8917,9 +10447,9 @@ const {
   kOnError,
   kResume,
   kHTTPContext
-} = __nccwpck_require__(1003)
+} = __nccwpck_require__(6443)
 
-const constants = __nccwpck_require__(3512)
+const constants = __nccwpck_require__(2824)
 const EMPTY_BUF = Buffer.alloc(0)
 const FastBuffer = Buffer[Symbol.species]
 const addListener = util.addListener
@@ -8931,11 +10461,11 @@ const kSocketUsed = Symbol('kSocketUsed')
 let extractBody
 
 async function lazyllhttp () {
-  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(1630) : undefined
+  const llhttpWasmData = process.env.JEST_WORKER_ID ? __nccwpck_require__(3870) : undefined
 
   let mod
   try {
-    mod = await WebAssembly.compile(__nccwpck_require__(4826))
+    mod = await WebAssembly.compile(__nccwpck_require__(3434))
   } catch (e) {
     /* istanbul ignore next */
 
@@ -8943,7 +10473,7 @@ async function lazyllhttp () {
     // being enabled, but the occurring of this other error
     // * https://github.com/emscripten-core/emscripten/issues/11495
     // got me to remove that check to avoid breaking Node 12.
-    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(1630))
+    mod = await WebAssembly.compile(llhttpWasmData || __nccwpck_require__(3870))
   }
 
   return await WebAssembly.instantiate(mod, {
@@ -9858,7 +11388,7 @@ function writeH1 (client, request) {
 
   if (util.isFormDataLike(body)) {
     if (!extractBody) {
-      extractBody = (__nccwpck_require__(9852).extractBody)
+      extractBody = (__nccwpck_require__(4492).extractBody)
     }
 
     const [bodyStream, contentType] = extractBody(body)
@@ -10381,7 +11911,7 @@ module.exports = connectH1
 
 /***/ }),
 
-/***/ 2820:
+/***/ 8788:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -10389,13 +11919,13 @@ module.exports = connectH1
 const assert = __nccwpck_require__(4589)
 const { errorMonitor } = __nccwpck_require__(8474)
 const { pipeline } = __nccwpck_require__(7075)
-const util = __nccwpck_require__(2272)
+const util = __nccwpck_require__(3440)
 const {
   RequestContentLengthMismatchError,
   RequestAbortedError,
   SocketError,
   InformationalError
-} = __nccwpck_require__(1059)
+} = __nccwpck_require__(8707)
 const {
   kUrl,
   kReset,
@@ -10414,7 +11944,7 @@ const {
   kResume,
   kSize,
   kHTTPContext
-} = __nccwpck_require__(1003)
+} = __nccwpck_require__(6443)
 
 const kOpenStreams = Symbol('open streams')
 
@@ -10820,7 +12350,7 @@ function writeH2 (client, request) {
   let contentLength = util.bodyLength(body)
 
   if (util.isFormDataLike(body)) {
-    extractBody ??= (__nccwpck_require__(9852).extractBody)
+    extractBody ??= (__nccwpck_require__(4492).extractBody)
 
     const [bodyStream, contentType] = extractBody(body)
     headers['content-type'] = contentType
@@ -11180,7 +12710,7 @@ module.exports = connectH2
 
 /***/ }),
 
-/***/ 5061:
+/***/ 3701:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // @ts-check
@@ -11190,16 +12720,16 @@ module.exports = connectH2
 const assert = __nccwpck_require__(4589)
 const net = __nccwpck_require__(7030)
 const http = __nccwpck_require__(7067)
-const util = __nccwpck_require__(2272)
-const { channels } = __nccwpck_require__(5726)
-const Request = __nccwpck_require__(2543)
-const DispatcherBase = __nccwpck_require__(8641)
+const util = __nccwpck_require__(3440)
+const { channels } = __nccwpck_require__(2414)
+const Request = __nccwpck_require__(4655)
+const DispatcherBase = __nccwpck_require__(1841)
 const {
   InvalidArgumentError,
   InformationalError,
   ClientDestroyedError
-} = __nccwpck_require__(1059)
-const buildConnector = __nccwpck_require__(1952)
+} = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
 const {
   kUrl,
   kServerName,
@@ -11241,9 +12771,9 @@ const {
   kHTTPContext,
   kMaxConcurrentStreams,
   kResume
-} = __nccwpck_require__(1003)
-const connectH1 = __nccwpck_require__(1021)
-const connectH2 = __nccwpck_require__(2820)
+} = __nccwpck_require__(6443)
+const connectH1 = __nccwpck_require__(637)
+const connectH2 = __nccwpck_require__(8788)
 let deprecatedInterceptorWarned = false
 
 const kClosedResolve = Symbol('kClosedResolve')
@@ -11551,7 +13081,7 @@ class Client extends DispatcherBase {
   }
 }
 
-const createRedirectInterceptor = __nccwpck_require__(2276)
+const createRedirectInterceptor = __nccwpck_require__(5092)
 
 function onError (client, err) {
   if (
@@ -11811,19 +13341,19 @@ module.exports = Client
 
 /***/ }),
 
-/***/ 8641:
+/***/ 1841:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const buffer = __nccwpck_require__(4573)
-const Dispatcher = __nccwpck_require__(2243)
+const Dispatcher = __nccwpck_require__(883)
 const {
   ClientDestroyedError,
   ClientClosedError,
   InvalidArgumentError
-} = __nccwpck_require__(1059)
-const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(1003)
+} = __nccwpck_require__(8707)
+const { kDestroy, kClose, kClosed, kDestroyed, kDispatch, kInterceptors } = __nccwpck_require__(6443)
 
 const kOnDestroyed = Symbol('onDestroyed')
 const kOnClosed = Symbol('onClosed')
@@ -12026,7 +13556,7 @@ module.exports = DispatcherBase
 
 /***/ }),
 
-/***/ 2243:
+/***/ 883:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12098,15 +13628,15 @@ module.exports = Dispatcher
 
 /***/ }),
 
-/***/ 2785:
+/***/ 3137:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(8641)
-const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(1003)
-const ProxyAgent = __nccwpck_require__(7408)
-const Agent = __nccwpck_require__(3389)
+const DispatcherBase = __nccwpck_require__(1841)
+const { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = __nccwpck_require__(6443)
+const ProxyAgent = __nccwpck_require__(6672)
+const Agent = __nccwpck_require__(7405)
 
 const DEFAULT_PORTS = {
   'http:': 80,
@@ -12265,7 +13795,7 @@ module.exports = EnvHttpProxyAgent
 
 /***/ }),
 
-/***/ 9220:
+/***/ 4660:
 /***/ ((module) => {
 
 /* eslint-disable */
@@ -12389,15 +13919,15 @@ module.exports = class FixedQueue {
 
 /***/ }),
 
-/***/ 7632:
+/***/ 2128:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const DispatcherBase = __nccwpck_require__(8641)
-const FixedQueue = __nccwpck_require__(9220)
-const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(1003)
-const PoolStats = __nccwpck_require__(398)
+const DispatcherBase = __nccwpck_require__(1841)
+const FixedQueue = __nccwpck_require__(4660)
+const { kConnected, kSize, kRunning, kPending, kQueued, kBusy, kFree, kUrl, kClose, kDestroy, kDispatch } = __nccwpck_require__(6443)
+const PoolStats = __nccwpck_require__(3246)
 
 const kClients = Symbol('clients')
 const kNeedDrain = Symbol('needDrain')
@@ -12590,10 +14120,10 @@ module.exports = {
 
 /***/ }),
 
-/***/ 398:
+/***/ 3246:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(1003)
+const { kFree, kConnected, kPending, kQueued, kRunning, kSize } = __nccwpck_require__(6443)
 const kPool = Symbol('pool')
 
 class PoolStats {
@@ -12631,7 +14161,7 @@ module.exports = PoolStats
 
 /***/ }),
 
-/***/ 20:
+/***/ 628:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -12642,14 +14172,14 @@ const {
   kNeedDrain,
   kAddClient,
   kGetDispatcher
-} = __nccwpck_require__(7632)
-const Client = __nccwpck_require__(5061)
+} = __nccwpck_require__(2128)
+const Client = __nccwpck_require__(3701)
 const {
   InvalidArgumentError
-} = __nccwpck_require__(1059)
-const util = __nccwpck_require__(2272)
-const { kUrl, kInterceptors } = __nccwpck_require__(1003)
-const buildConnector = __nccwpck_require__(1952)
+} = __nccwpck_require__(8707)
+const util = __nccwpck_require__(3440)
+const { kUrl, kInterceptors } = __nccwpck_require__(6443)
+const buildConnector = __nccwpck_require__(9136)
 
 const kOptions = Symbol('options')
 const kConnections = Symbol('connections')
@@ -12745,19 +14275,19 @@ module.exports = Pool
 
 /***/ }),
 
-/***/ 7408:
+/***/ 6672:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(1003)
+const { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = __nccwpck_require__(6443)
 const { URL } = __nccwpck_require__(3136)
-const Agent = __nccwpck_require__(3389)
-const Pool = __nccwpck_require__(20)
-const DispatcherBase = __nccwpck_require__(8641)
-const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(1059)
-const buildConnector = __nccwpck_require__(1952)
-const Client = __nccwpck_require__(5061)
+const Agent = __nccwpck_require__(7405)
+const Pool = __nccwpck_require__(628)
+const DispatcherBase = __nccwpck_require__(1841)
+const { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = __nccwpck_require__(8707)
+const buildConnector = __nccwpck_require__(9136)
+const Client = __nccwpck_require__(3701)
 
 const kAgent = Symbol('proxy agent')
 const kClient = Symbol('proxy client')
@@ -13026,13 +14556,13 @@ module.exports = ProxyAgent
 
 /***/ }),
 
-/***/ 8610:
+/***/ 50:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const Dispatcher = __nccwpck_require__(2243)
-const RetryHandler = __nccwpck_require__(1131)
+const Dispatcher = __nccwpck_require__(883)
+const RetryHandler = __nccwpck_require__(7816)
 
 class RetryAgent extends Dispatcher {
   #agent = null
@@ -13068,7 +14598,7 @@ module.exports = RetryAgent
 
 /***/ }),
 
-/***/ 8085:
+/***/ 2581:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -13076,8 +14606,8 @@ module.exports = RetryAgent
 // We include a version number for the Dispatcher API. In case of breaking changes,
 // this version number must be increased to avoid conflicts.
 const globalDispatcher = Symbol.for('undici.globalDispatcher.1')
-const { InvalidArgumentError } = __nccwpck_require__(1059)
-const Agent = __nccwpck_require__(3389)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const Agent = __nccwpck_require__(7405)
 
 if (getGlobalDispatcher() === undefined) {
   setGlobalDispatcher(new Agent())
@@ -13107,7 +14637,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5579:
+/***/ 8155:
 /***/ ((module) => {
 
 
@@ -13158,15 +14688,15 @@ module.exports = class DecoratorHandler {
 
 /***/ }),
 
-/***/ 9714:
+/***/ 8754:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(2272)
-const { kBodyUsed } = __nccwpck_require__(1003)
+const util = __nccwpck_require__(3440)
+const { kBodyUsed } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
-const { InvalidArgumentError } = __nccwpck_require__(1059)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 const EE = __nccwpck_require__(8474)
 
 const redirectableStatusCodes = [300, 301, 302, 303, 307, 308]
@@ -13397,20 +14927,20 @@ module.exports = RedirectHandler
 
 /***/ }),
 
-/***/ 1131:
+/***/ 7816:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const assert = __nccwpck_require__(4589)
 
-const { kRetryHandlerDefaultRetry } = __nccwpck_require__(1003)
-const { RequestRetryError } = __nccwpck_require__(1059)
+const { kRetryHandlerDefaultRetry } = __nccwpck_require__(6443)
+const { RequestRetryError } = __nccwpck_require__(8707)
 const {
   isDisturbed,
   parseHeaders,
   parseRangeHeader,
   wrapRequestBody
-} = __nccwpck_require__(2272)
+} = __nccwpck_require__(3440)
 
 function calculateRetryAfterHeader (retryAfter) {
   const current = Date.now()
@@ -13841,14 +15371,14 @@ module.exports = RetryHandler
 
 /***/ }),
 
-/***/ 1643:
+/***/ 379:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const { isIP } = __nccwpck_require__(7030)
 const { lookup } = __nccwpck_require__(610)
-const DecoratorHandler = __nccwpck_require__(5579)
-const { InvalidArgumentError, InformationalError } = __nccwpck_require__(1059)
+const DecoratorHandler = __nccwpck_require__(8155)
+const { InvalidArgumentError, InformationalError } = __nccwpck_require__(8707)
 const maxInt = Math.pow(2, 31) - 1
 
 class DNSInstance {
@@ -14223,14 +15753,14 @@ module.exports = interceptorOpts => {
 
 /***/ }),
 
-/***/ 5596:
+/***/ 8060:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(2272)
-const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(1059)
-const DecoratorHandler = __nccwpck_require__(5579)
+const util = __nccwpck_require__(3440)
+const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(8707)
+const DecoratorHandler = __nccwpck_require__(8155)
 
 class DumpHandler extends DecoratorHandler {
   #maxSize = 1024 * 1024
@@ -14353,12 +15883,12 @@ module.exports = createDumpInterceptor
 
 /***/ }),
 
-/***/ 2276:
+/***/ 5092:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const RedirectHandler = __nccwpck_require__(9714)
+const RedirectHandler = __nccwpck_require__(8754)
 
 function createRedirectInterceptor ({ maxRedirections: defaultMaxRedirections }) {
   return (dispatch) => {
@@ -14381,11 +15911,11 @@ module.exports = createRedirectInterceptor
 
 /***/ }),
 
-/***/ 1530:
+/***/ 1514:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RedirectHandler = __nccwpck_require__(9714)
+const RedirectHandler = __nccwpck_require__(8754)
 
 module.exports = opts => {
   const globalMaxRedirections = opts?.maxRedirections
@@ -14412,11 +15942,11 @@ module.exports = opts => {
 
 /***/ }),
 
-/***/ 7114:
+/***/ 2026:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
-const RetryHandler = __nccwpck_require__(1131)
+const RetryHandler = __nccwpck_require__(7816)
 
 module.exports = globalOpts => {
   return dispatch => {
@@ -14438,13 +15968,13 @@ module.exports = globalOpts => {
 
 /***/ }),
 
-/***/ 3512:
+/***/ 2824:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
 exports.SPECIAL_HEADERS = exports.HEADER_STATE = exports.MINOR = exports.MAJOR = exports.CONNECTION_TOKEN_CHARS = exports.HEADER_CHARS = exports.TOKEN = exports.STRICT_TOKEN = exports.HEX = exports.URL_CHAR = exports.STRICT_URL_CHAR = exports.USERINFO_CHARS = exports.MARK = exports.ALPHANUM = exports.NUM = exports.HEX_MAP = exports.NUM_MAP = exports.ALPHA = exports.FINISH = exports.H_METHOD_MAP = exports.METHOD_MAP = exports.METHODS_RTSP = exports.METHODS_ICE = exports.METHODS_HTTP = exports.METHODS = exports.LENIENT_FLAGS = exports.FLAGS = exports.TYPE = exports.ERROR = void 0;
-const utils_1 = __nccwpck_require__(6972);
+const utils_1 = __nccwpck_require__(172);
 // C headers
 var ERROR;
 (function (ERROR) {
@@ -14722,7 +16252,7 @@ exports.SPECIAL_HEADERS = {
 
 /***/ }),
 
-/***/ 1630:
+/***/ 3870:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -14734,7 +16264,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 4826:
+/***/ 3434:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -14746,7 +16276,7 @@ module.exports = Buffer.from('AGFzbQEAAAABJwdgAX8Bf2ADf39/AX9gAX8AYAJ/fwBgBH9/f3
 
 /***/ }),
 
-/***/ 6972:
+/***/ 172:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -14767,13 +16297,13 @@ exports.enumToMap = enumToMap;
 
 /***/ }),
 
-/***/ 2781:
+/***/ 7501:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kClients } = __nccwpck_require__(1003)
-const Agent = __nccwpck_require__(3389)
+const { kClients } = __nccwpck_require__(6443)
+const Agent = __nccwpck_require__(7405)
 const {
   kAgent,
   kMockAgentSet,
@@ -14784,14 +16314,14 @@ const {
   kGetNetConnect,
   kOptions,
   kFactory
-} = __nccwpck_require__(1501)
-const MockClient = __nccwpck_require__(6197)
-const MockPool = __nccwpck_require__(9396)
-const { matchValue, buildMockOptions } = __nccwpck_require__(1205)
-const { InvalidArgumentError, UndiciError } = __nccwpck_require__(1059)
-const Dispatcher = __nccwpck_require__(2243)
-const Pluralizer = __nccwpck_require__(8233)
-const PendingInterceptorsFormatter = __nccwpck_require__(6110)
+} = __nccwpck_require__(1117)
+const MockClient = __nccwpck_require__(7365)
+const MockPool = __nccwpck_require__(4004)
+const { matchValue, buildMockOptions } = __nccwpck_require__(3397)
+const { InvalidArgumentError, UndiciError } = __nccwpck_require__(8707)
+const Dispatcher = __nccwpck_require__(883)
+const Pluralizer = __nccwpck_require__(1529)
+const PendingInterceptorsFormatter = __nccwpck_require__(6142)
 
 class MockAgent extends Dispatcher {
   constructor (opts) {
@@ -14934,14 +16464,14 @@ module.exports = MockAgent
 
 /***/ }),
 
-/***/ 6197:
+/***/ 7365:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Client = __nccwpck_require__(5061)
-const { buildMockDispatch } = __nccwpck_require__(1205)
+const Client = __nccwpck_require__(3701)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -14950,10 +16480,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1501)
-const { MockInterceptor } = __nccwpck_require__(3319)
-const Symbols = __nccwpck_require__(1003)
-const { InvalidArgumentError } = __nccwpck_require__(1059)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockClient provides an API that extends the Client to influence the mockDispatches.
@@ -15000,12 +16530,12 @@ module.exports = MockClient
 
 /***/ }),
 
-/***/ 9037:
+/***/ 2429:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { UndiciError } = __nccwpck_require__(1059)
+const { UndiciError } = __nccwpck_require__(8707)
 
 const kMockNotMatchedError = Symbol.for('undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED')
 
@@ -15035,12 +16565,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3319:
+/***/ 1511:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(1205)
+const { getResponseData, buildKey, addMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kDispatchKey,
@@ -15048,9 +16578,9 @@ const {
   kDefaultTrailers,
   kContentLength,
   kMockDispatch
-} = __nccwpck_require__(1501)
-const { InvalidArgumentError } = __nccwpck_require__(1059)
-const { buildURL } = __nccwpck_require__(2272)
+} = __nccwpck_require__(1117)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
+const { buildURL } = __nccwpck_require__(3440)
 
 /**
  * Defines the scope API for an interceptor reply
@@ -15249,14 +16779,14 @@ module.exports.MockScope = MockScope
 
 /***/ }),
 
-/***/ 9396:
+/***/ 4004:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { promisify } = __nccwpck_require__(7975)
-const Pool = __nccwpck_require__(20)
-const { buildMockDispatch } = __nccwpck_require__(1205)
+const Pool = __nccwpck_require__(628)
+const { buildMockDispatch } = __nccwpck_require__(3397)
 const {
   kDispatches,
   kMockAgent,
@@ -15265,10 +16795,10 @@ const {
   kOrigin,
   kOriginalDispatch,
   kConnected
-} = __nccwpck_require__(1501)
-const { MockInterceptor } = __nccwpck_require__(3319)
-const Symbols = __nccwpck_require__(1003)
-const { InvalidArgumentError } = __nccwpck_require__(1059)
+} = __nccwpck_require__(1117)
+const { MockInterceptor } = __nccwpck_require__(1511)
+const Symbols = __nccwpck_require__(6443)
+const { InvalidArgumentError } = __nccwpck_require__(8707)
 
 /**
  * MockPool provides an API that extends the Pool to influence the mockDispatches.
@@ -15315,7 +16845,7 @@ module.exports = MockPool
 
 /***/ }),
 
-/***/ 1501:
+/***/ 1117:
 /***/ ((module) => {
 
 
@@ -15345,20 +16875,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1205:
+/***/ 3397:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { MockNotMatchedError } = __nccwpck_require__(9037)
+const { MockNotMatchedError } = __nccwpck_require__(2429)
 const {
   kDispatches,
   kMockAgent,
   kOriginalDispatch,
   kOrigin,
   kGetNetConnect
-} = __nccwpck_require__(1501)
-const { buildURL } = __nccwpck_require__(2272)
+} = __nccwpck_require__(1117)
+const { buildURL } = __nccwpck_require__(3440)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const {
   types: {
@@ -15719,7 +17249,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6110:
+/***/ 6142:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -15769,7 +17299,7 @@ module.exports = class PendingInterceptorsFormatter {
 
 /***/ }),
 
-/***/ 8233:
+/***/ 1529:
 /***/ ((module) => {
 
 
@@ -15805,7 +17335,7 @@ module.exports = class Pluralizer {
 
 /***/ }),
 
-/***/ 7787:
+/***/ 6603:
 /***/ ((module) => {
 
 
@@ -16235,20 +17765,20 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3186:
+/***/ 9634:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(3165)
-const { urlEquals, getFieldValues } = __nccwpck_require__(7406)
-const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(2272)
-const { webidl } = __nccwpck_require__(1861)
-const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(1627)
-const { Request, fromInnerRequest } = __nccwpck_require__(268)
-const { kState } = __nccwpck_require__(907)
-const { fetching } = __nccwpck_require__(3345)
-const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(1168)
+const { kConstruct } = __nccwpck_require__(109)
+const { urlEquals, getFieldValues } = __nccwpck_require__(6798)
+const { kEnumerableProperty, isDisturbed } = __nccwpck_require__(3440)
+const { webidl } = __nccwpck_require__(5893)
+const { Response, cloneResponse, fromInnerResponse } = __nccwpck_require__(9051)
+const { Request, fromInnerRequest } = __nccwpck_require__(9967)
+const { kState } = __nccwpck_require__(3627)
+const { fetching } = __nccwpck_require__(4398)
+const { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = __nccwpck_require__(3168)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -17101,15 +18631,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4045:
+/***/ 3245:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConstruct } = __nccwpck_require__(3165)
-const { Cache } = __nccwpck_require__(3186)
-const { webidl } = __nccwpck_require__(1861)
-const { kEnumerableProperty } = __nccwpck_require__(2272)
+const { kConstruct } = __nccwpck_require__(109)
+const { Cache } = __nccwpck_require__(9634)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class CacheStorage {
   /**
@@ -17260,26 +18790,26 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3165:
+/***/ 109:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 module.exports = {
-  kConstruct: (__nccwpck_require__(1003).kConstruct)
+  kConstruct: (__nccwpck_require__(6443).kConstruct)
 }
 
 
 /***/ }),
 
-/***/ 7406:
+/***/ 6798:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const assert = __nccwpck_require__(4589)
-const { URLSerializer } = __nccwpck_require__(428)
-const { isValidHeaderName } = __nccwpck_require__(1168)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { isValidHeaderName } = __nccwpck_require__(3168)
 
 /**
  * @see https://url.spec.whatwg.org/#concept-url-equals
@@ -17324,7 +18854,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2044:
+/***/ 1276:
 /***/ ((module) => {
 
 
@@ -17343,15 +18873,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6693:
+/***/ 9061:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { parseSetCookie } = __nccwpck_require__(7818)
-const { stringify } = __nccwpck_require__(1061)
-const { webidl } = __nccwpck_require__(1861)
-const { Headers } = __nccwpck_require__(548)
+const { parseSetCookie } = __nccwpck_require__(1978)
+const { stringify } = __nccwpck_require__(7797)
+const { webidl } = __nccwpck_require__(5893)
+const { Headers } = __nccwpck_require__(660)
 
 /**
  * @typedef {Object} Cookie
@@ -17534,14 +19064,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7818:
+/***/ 1978:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(2044)
-const { isCTLExcludingHtab } = __nccwpck_require__(1061)
-const { collectASequenceOfCodePointsFast } = __nccwpck_require__(428)
+const { maxNameValuePairSize, maxAttributeValueSize } = __nccwpck_require__(1276)
+const { isCTLExcludingHtab } = __nccwpck_require__(7797)
+const { collectASequenceOfCodePointsFast } = __nccwpck_require__(1900)
 const assert = __nccwpck_require__(4589)
 
 /**
@@ -17851,7 +19381,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1061:
+/***/ 7797:
 /***/ ((module) => {
 
 
@@ -18210,13 +19740,13 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3535:
+/***/ 4031:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 const buffer = __nccwpck_require__(4573)
 const { Transform } = __nccwpck_require__(7075)
-const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(9003)
+const { isASCIINumber, isValidLastEventId } = __nccwpck_require__(4811)
 
 /**
  * @type {number[]} BOM
@@ -18791,23 +20321,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8742:
+/***/ 1238:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { pipeline } = __nccwpck_require__(7075)
-const { fetching } = __nccwpck_require__(3345)
-const { makeRequest } = __nccwpck_require__(268)
-const { webidl } = __nccwpck_require__(1861)
-const { EventSourceStream } = __nccwpck_require__(3535)
-const { parseMIMEType } = __nccwpck_require__(428)
-const { createFastMessageEvent } = __nccwpck_require__(5924)
-const { isNetworkError } = __nccwpck_require__(1627)
-const { delay } = __nccwpck_require__(9003)
-const { kEnumerableProperty } = __nccwpck_require__(2272)
-const { environmentSettingsObject } = __nccwpck_require__(1168)
-const { getGlobalDispatcher } = __nccwpck_require__(8085)
+const { fetching } = __nccwpck_require__(4398)
+const { makeRequest } = __nccwpck_require__(9967)
+const { webidl } = __nccwpck_require__(5893)
+const { EventSourceStream } = __nccwpck_require__(4031)
+const { parseMIMEType } = __nccwpck_require__(1900)
+const { createFastMessageEvent } = __nccwpck_require__(5188)
+const { isNetworkError } = __nccwpck_require__(9051)
+const { delay } = __nccwpck_require__(4811)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 
 let experimentalWarned = false
 
@@ -19281,7 +20811,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9003:
+/***/ 4811:
 /***/ ((module) => {
 
 
@@ -19325,12 +20855,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9852:
+/***/ 4492:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const util = __nccwpck_require__(2272)
+const util = __nccwpck_require__(3440)
 const {
   ReadableStreamFrom,
   isBlobLike,
@@ -19340,16 +20870,16 @@ const {
   fullyReadBody,
   extractMimeType,
   utf8DecodeBytes
-} = __nccwpck_require__(1168)
-const { FormData } = __nccwpck_require__(2134)
-const { kState } = __nccwpck_require__(907)
-const { webidl } = __nccwpck_require__(1861)
+} = __nccwpck_require__(3168)
+const { FormData } = __nccwpck_require__(5910)
+const { kState } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
 const { Blob } = __nccwpck_require__(4573)
 const assert = __nccwpck_require__(4589)
 const { isErrored, isDisturbed } = __nccwpck_require__(7075)
 const { isArrayBuffer } = __nccwpck_require__(3429)
-const { serializeAMimeType } = __nccwpck_require__(428)
-const { multipartFormDataParser } = __nccwpck_require__(948)
+const { serializeAMimeType } = __nccwpck_require__(1900)
+const { multipartFormDataParser } = __nccwpck_require__(116)
 let random
 
 try {
@@ -19861,7 +21391,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5055:
+/***/ 4495:
 /***/ ((module) => {
 
 
@@ -19992,7 +21522,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 428:
+/***/ 1900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -20743,12 +22273,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8701:
+/***/ 6653:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kConnected, kSize } = __nccwpck_require__(1003)
+const { kConnected, kSize } = __nccwpck_require__(6443)
 
 class CompatWeakRef {
   constructor (value) {
@@ -20796,14 +22326,14 @@ module.exports = function () {
 
 /***/ }),
 
-/***/ 5114:
+/***/ 7114:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Blob, File } = __nccwpck_require__(4573)
-const { kState } = __nccwpck_require__(907)
-const { webidl } = __nccwpck_require__(1861)
+const { kState } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
 
 // TODO(@KhafraDev): remove
 class FileLike {
@@ -20929,16 +22459,16 @@ module.exports = { FileLike, isFileLike }
 
 /***/ }),
 
-/***/ 948:
+/***/ 116:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(2272)
-const { utf8DecodeBytes } = __nccwpck_require__(1168)
-const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(428)
-const { isFileLike } = __nccwpck_require__(5114)
-const { makeEntry } = __nccwpck_require__(2134)
+const { isUSVString, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { utf8DecodeBytes } = __nccwpck_require__(3168)
+const { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = __nccwpck_require__(1900)
+const { isFileLike } = __nccwpck_require__(7114)
+const { makeEntry } = __nccwpck_require__(5910)
 const assert = __nccwpck_require__(4589)
 const { File: NodeFile } = __nccwpck_require__(4573)
 
@@ -21410,16 +22940,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2134:
+/***/ 5910:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { isBlobLike, iteratorMixin } = __nccwpck_require__(1168)
-const { kState } = __nccwpck_require__(907)
-const { kEnumerableProperty } = __nccwpck_require__(2272)
-const { FileLike, isFileLike } = __nccwpck_require__(5114)
-const { webidl } = __nccwpck_require__(1861)
+const { isBlobLike, iteratorMixin } = __nccwpck_require__(3168)
+const { kState } = __nccwpck_require__(3627)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { FileLike, isFileLike } = __nccwpck_require__(7114)
+const { webidl } = __nccwpck_require__(5893)
 const { File: NativeFile } = __nccwpck_require__(4573)
 const nodeUtil = __nccwpck_require__(7975)
 
@@ -21669,7 +23199,7 @@ module.exports = { FormData, makeEntry }
 
 /***/ }),
 
-/***/ 5779:
+/***/ 1059:
 /***/ ((module) => {
 
 
@@ -21716,21 +23246,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 548:
+/***/ 660:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
 
 
 
-const { kConstruct } = __nccwpck_require__(1003)
-const { kEnumerableProperty } = __nccwpck_require__(2272)
+const { kConstruct } = __nccwpck_require__(6443)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 const {
   iteratorMixin,
   isValidHeaderName,
   isValidHeaderValue
-} = __nccwpck_require__(1168)
-const { webidl } = __nccwpck_require__(1861)
+} = __nccwpck_require__(3168)
+const { webidl } = __nccwpck_require__(5893)
 const assert = __nccwpck_require__(4589)
 const util = __nccwpck_require__(7975)
 
@@ -22410,7 +23940,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3345:
+/***/ 4398:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // https://github.com/Ethan-Arrowood/undici-fetch
@@ -22423,9 +23953,9 @@ const {
   filterResponse,
   makeResponse,
   fromInnerResponse
-} = __nccwpck_require__(1627)
-const { HeadersList } = __nccwpck_require__(548)
-const { Request, cloneRequest } = __nccwpck_require__(268)
+} = __nccwpck_require__(9051)
+const { HeadersList } = __nccwpck_require__(660)
+const { Request, cloneRequest } = __nccwpck_require__(9967)
 const zlib = __nccwpck_require__(8522)
 const {
   bytesMatch,
@@ -22461,23 +23991,23 @@ const {
   buildContentRange,
   createInflate,
   extractMimeType
-} = __nccwpck_require__(1168)
-const { kState, kDispatcher } = __nccwpck_require__(907)
+} = __nccwpck_require__(3168)
+const { kState, kDispatcher } = __nccwpck_require__(3627)
 const assert = __nccwpck_require__(4589)
-const { safelyExtractBody, extractBody } = __nccwpck_require__(9852)
+const { safelyExtractBody, extractBody } = __nccwpck_require__(4492)
 const {
   redirectStatusSet,
   nullBodyStatus,
   safeMethodsSet,
   requestBodyHeader,
   subresourceSet
-} = __nccwpck_require__(5055)
+} = __nccwpck_require__(4495)
 const EE = __nccwpck_require__(8474)
 const { Readable, pipeline, finished } = __nccwpck_require__(7075)
-const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(2272)
-const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(428)
-const { getGlobalDispatcher } = __nccwpck_require__(8085)
-const { webidl } = __nccwpck_require__(1861)
+const { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = __nccwpck_require__(3440)
+const { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = __nccwpck_require__(1900)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
+const { webidl } = __nccwpck_require__(5893)
 const { STATUS_CODES } = __nccwpck_require__(7067)
 const GET_OR_HEAD = ['GET', 'HEAD']
 
@@ -24687,23 +26217,23 @@ module.exports = {
 
 /***/ }),
 
-/***/ 268:
+/***/ 9967:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 /* globals AbortController */
 
 
 
-const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(9852)
-const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(548)
-const { FinalizationRegistry } = __nccwpck_require__(8701)()
-const util = __nccwpck_require__(2272)
+const { extractBody, mixinBody, cloneBody, bodyUnusable } = __nccwpck_require__(4492)
+const { Headers, fill: fillHeaders, HeadersList, setHeadersGuard, getHeadersGuard, setHeadersList, getHeadersList } = __nccwpck_require__(660)
+const { FinalizationRegistry } = __nccwpck_require__(6653)()
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const {
   isValidHTTPToken,
   sameOrigin,
   environmentSettingsObject
-} = __nccwpck_require__(1168)
+} = __nccwpck_require__(3168)
 const {
   forbiddenMethodsSet,
   corsSafeListedMethodsSet,
@@ -24713,12 +26243,12 @@ const {
   requestCredentials,
   requestCache,
   requestDuplex
-} = __nccwpck_require__(5055)
+} = __nccwpck_require__(4495)
 const { kEnumerableProperty, normalizedMethodRecordsBase, normalizedMethodRecords } = util
-const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(907)
-const { webidl } = __nccwpck_require__(1861)
-const { URLSerializer } = __nccwpck_require__(428)
-const { kConstruct } = __nccwpck_require__(1003)
+const { kHeaders, kSignal, kState, kDispatcher } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __nccwpck_require__(8474)
 
@@ -25731,14 +27261,14 @@ module.exports = { Request, makeRequest, fromInnerRequest, cloneRequest }
 
 /***/ }),
 
-/***/ 1627:
+/***/ 9051:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(548)
-const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(9852)
-const util = __nccwpck_require__(2272)
+const { Headers, HeadersList, fill, getHeadersGuard, setHeadersGuard, setHeadersList } = __nccwpck_require__(660)
+const { extractBody, cloneBody, mixinBody, hasFinalizationRegistry, streamRegistry, bodyUnusable } = __nccwpck_require__(4492)
+const util = __nccwpck_require__(3440)
 const nodeUtil = __nccwpck_require__(7975)
 const { kEnumerableProperty } = util
 const {
@@ -25750,16 +27280,16 @@ const {
   isErrorLike,
   isomorphicEncode,
   environmentSettingsObject: relevantRealm
-} = __nccwpck_require__(1168)
+} = __nccwpck_require__(3168)
 const {
   redirectStatusSet,
   nullBodyStatus
-} = __nccwpck_require__(5055)
-const { kState, kHeaders } = __nccwpck_require__(907)
-const { webidl } = __nccwpck_require__(1861)
-const { FormData } = __nccwpck_require__(2134)
-const { URLSerializer } = __nccwpck_require__(428)
-const { kConstruct } = __nccwpck_require__(1003)
+} = __nccwpck_require__(4495)
+const { kState, kHeaders } = __nccwpck_require__(3627)
+const { webidl } = __nccwpck_require__(5893)
+const { FormData } = __nccwpck_require__(5910)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { kConstruct } = __nccwpck_require__(6443)
 const assert = __nccwpck_require__(4589)
 const { types } = __nccwpck_require__(7975)
 
@@ -26348,7 +27878,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 907:
+/***/ 3627:
 /***/ ((module) => {
 
 
@@ -26364,21 +27894,21 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1168:
+/***/ 3168:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Transform } = __nccwpck_require__(7075)
 const zlib = __nccwpck_require__(8522)
-const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(5055)
-const { getGlobalOrigin } = __nccwpck_require__(5779)
-const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(428)
+const { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = __nccwpck_require__(4495)
+const { getGlobalOrigin } = __nccwpck_require__(1059)
+const { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = __nccwpck_require__(1900)
 const { performance } = __nccwpck_require__(643)
-const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(2272)
+const { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = __nccwpck_require__(3440)
 const assert = __nccwpck_require__(4589)
 const { isUint8Array } = __nccwpck_require__(3429)
-const { webidl } = __nccwpck_require__(1861)
+const { webidl } = __nccwpck_require__(5893)
 
 let supportedHashes = []
 
@@ -28003,14 +29533,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1861:
+/***/ 5893:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { types, inspect } = __nccwpck_require__(7975)
 const { markAsUncloneable } = __nccwpck_require__(5919)
-const { toUSVString } = __nccwpck_require__(2272)
+const { toUSVString } = __nccwpck_require__(3440)
 
 /** @type {import('../../../types/webidl').Webidl} */
 const webidl = {}
@@ -28705,7 +30235,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1727:
+/***/ 2607:
 /***/ ((module) => {
 
 
@@ -29002,7 +30532,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8755:
+/***/ 8355:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -29011,16 +30541,16 @@ const {
   staticPropertyDescriptors,
   readOperation,
   fireAProgressEvent
-} = __nccwpck_require__(234)
+} = __nccwpck_require__(3610)
 const {
   kState,
   kError,
   kResult,
   kEvents,
   kAborted
-} = __nccwpck_require__(9521)
-const { webidl } = __nccwpck_require__(1861)
-const { kEnumerableProperty } = __nccwpck_require__(2272)
+} = __nccwpck_require__(961)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
 
 class FileReader extends EventTarget {
   constructor () {
@@ -29353,12 +30883,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7309:
+/***/ 8573:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(1861)
+const { webidl } = __nccwpck_require__(5893)
 
 const kState = Symbol('ProgressEvent state')
 
@@ -29438,7 +30968,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9521:
+/***/ 961:
 /***/ ((module) => {
 
 
@@ -29455,7 +30985,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 234:
+/***/ 3610:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -29466,10 +30996,10 @@ const {
   kResult,
   kAborted,
   kLastProgressEventFired
-} = __nccwpck_require__(9521)
-const { ProgressEvent } = __nccwpck_require__(7309)
-const { getEncoding } = __nccwpck_require__(1727)
-const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(428)
+} = __nccwpck_require__(961)
+const { ProgressEvent } = __nccwpck_require__(8573)
+const { getEncoding } = __nccwpck_require__(2607)
+const { serializeAMimeType, parseMIMEType } = __nccwpck_require__(1900)
 const { types } = __nccwpck_require__(7975)
 const { StringDecoder } = __nccwpck_require__(3193)
 const { btoa } = __nccwpck_require__(4573)
@@ -29853,27 +31383,27 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3969:
+/***/ 6897:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(6976)
+const { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = __nccwpck_require__(736)
 const {
   kReadyState,
   kSentClose,
   kByteParser,
   kReceivedClose,
   kResponse
-} = __nccwpck_require__(4896)
-const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(3105)
-const { channels } = __nccwpck_require__(5726)
-const { CloseEvent } = __nccwpck_require__(5924)
-const { makeRequest } = __nccwpck_require__(268)
-const { fetching } = __nccwpck_require__(3345)
-const { Headers, getHeadersList } = __nccwpck_require__(548)
-const { getDecodeSplit } = __nccwpck_require__(1168)
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
+} = __nccwpck_require__(1216)
+const { fireEvent, failWebsocketConnection, isClosing, isClosed, isEstablished, parseExtensions } = __nccwpck_require__(8625)
+const { channels } = __nccwpck_require__(2414)
+const { CloseEvent } = __nccwpck_require__(5188)
+const { makeRequest } = __nccwpck_require__(9967)
+const { fetching } = __nccwpck_require__(4398)
+const { Headers, getHeadersList } = __nccwpck_require__(660)
+const { getDecodeSplit } = __nccwpck_require__(3168)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
 
 /** @type {import('crypto')} */
 let crypto
@@ -30231,7 +31761,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6976:
+/***/ 736:
 /***/ ((module) => {
 
 
@@ -30304,14 +31834,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5924:
+/***/ 5188:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(1861)
-const { kEnumerableProperty } = __nccwpck_require__(2272)
-const { kConstruct } = __nccwpck_require__(1003)
+const { webidl } = __nccwpck_require__(5893)
+const { kEnumerableProperty } = __nccwpck_require__(3440)
+const { kConstruct } = __nccwpck_require__(6443)
 const { MessagePort } = __nccwpck_require__(5919)
 
 /**
@@ -30640,12 +32170,12 @@ module.exports = {
 
 /***/ }),
 
-/***/ 9104:
+/***/ 3264:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { maxUnsigned16Bit } = __nccwpck_require__(6976)
+const { maxUnsigned16Bit } = __nccwpck_require__(736)
 
 const BUFFER_SIZE = 16386
 
@@ -30743,14 +32273,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 8029:
+/***/ 9469:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { createInflateRaw, Z_DEFAULT_WINDOWBITS } = __nccwpck_require__(8522)
-const { isValidClientWindowBits } = __nccwpck_require__(3105)
-const { MessageSizeExceededError } = __nccwpck_require__(1059)
+const { isValidClientWindowBits } = __nccwpck_require__(8625)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 const tail = Buffer.from([0x00, 0x00, 0xff, 0xff])
 const kBuffer = Symbol('kBuffer')
@@ -30855,16 +32385,16 @@ module.exports = { PerMessageDeflate }
 
 /***/ }),
 
-/***/ 276:
+/***/ 1652:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
 const { Writable } = __nccwpck_require__(7075)
 const assert = __nccwpck_require__(4589)
-const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(6976)
-const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(4896)
-const { channels } = __nccwpck_require__(5726)
+const { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = __nccwpck_require__(736)
+const { kReadyState, kSentClose, kResponse, kReceivedClose } = __nccwpck_require__(1216)
+const { channels } = __nccwpck_require__(2414)
 const {
   isValidStatusCode,
   isValidOpcode,
@@ -30874,11 +32404,11 @@ const {
   isControlFrame,
   isTextBinaryFrame,
   isContinuationFrame
-} = __nccwpck_require__(3105)
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
-const { closeWebSocketConnection } = __nccwpck_require__(3969)
-const { PerMessageDeflate } = __nccwpck_require__(8029)
-const { MessageSizeExceededError } = __nccwpck_require__(1059)
+} = __nccwpck_require__(8625)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { closeWebSocketConnection } = __nccwpck_require__(6897)
+const { PerMessageDeflate } = __nccwpck_require__(9469)
+const { MessageSizeExceededError } = __nccwpck_require__(8707)
 
 function failWebsocketConnectionWithCode (ws, code, reason) {
   closeWebSocketConnection(ws, code, reason, Buffer.byteLength(reason))
@@ -31389,14 +32919,14 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5388:
+/***/ 3900:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { WebsocketFrameSend } = __nccwpck_require__(9104)
-const { opcodes, sendHints } = __nccwpck_require__(6976)
-const FixedQueue = __nccwpck_require__(9220)
+const { WebsocketFrameSend } = __nccwpck_require__(3264)
+const { opcodes, sendHints } = __nccwpck_require__(736)
+const FixedQueue = __nccwpck_require__(4660)
 
 /** @type {typeof Uint8Array} */
 const FastBuffer = Buffer[Symbol.species]
@@ -31500,7 +33030,7 @@ module.exports = { SendQueue }
 
 /***/ }),
 
-/***/ 4896:
+/***/ 1216:
 /***/ ((module) => {
 
 
@@ -31519,16 +33049,16 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3105:
+/***/ 8625:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(4896)
-const { states, opcodes } = __nccwpck_require__(6976)
-const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5924)
+const { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = __nccwpck_require__(1216)
+const { states, opcodes } = __nccwpck_require__(736)
+const { ErrorEvent, createFastMessageEvent } = __nccwpck_require__(5188)
 const { isUtf8 } = __nccwpck_require__(4573)
-const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(428)
+const { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = __nccwpck_require__(1900)
 
 /* globals Blob */
 
@@ -31848,15 +33378,15 @@ module.exports = {
 
 /***/ }),
 
-/***/ 5358:
+/***/ 3726:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
 
-const { webidl } = __nccwpck_require__(1861)
-const { URLSerializer } = __nccwpck_require__(428)
-const { environmentSettingsObject } = __nccwpck_require__(1168)
-const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(6976)
+const { webidl } = __nccwpck_require__(5893)
+const { URLSerializer } = __nccwpck_require__(1900)
+const { environmentSettingsObject } = __nccwpck_require__(3168)
+const { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = __nccwpck_require__(736)
 const {
   kWebSocketURL,
   kReadyState,
@@ -31865,21 +33395,21 @@ const {
   kResponse,
   kSentClose,
   kByteParser
-} = __nccwpck_require__(4896)
+} = __nccwpck_require__(1216)
 const {
   isConnecting,
   isEstablished,
   isClosing,
   isValidSubprotocol,
   fireEvent
-} = __nccwpck_require__(3105)
-const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(3969)
-const { ByteParser } = __nccwpck_require__(276)
-const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(2272)
-const { getGlobalDispatcher } = __nccwpck_require__(8085)
+} = __nccwpck_require__(8625)
+const { establishWebSocketConnection, closeWebSocketConnection } = __nccwpck_require__(6897)
+const { ByteParser } = __nccwpck_require__(1652)
+const { kEnumerableProperty, isBlobLike } = __nccwpck_require__(3440)
+const { getGlobalDispatcher } = __nccwpck_require__(2581)
 const { types } = __nccwpck_require__(7975)
-const { ErrorEvent, CloseEvent } = __nccwpck_require__(5924)
-const { SendQueue } = __nccwpck_require__(5388)
+const { ErrorEvent, CloseEvent } = __nccwpck_require__(5188)
+const { SendQueue } = __nccwpck_require__(3900)
 
 // https://websockets.spec.whatwg.org/#interface-definition
 class WebSocket extends EventTarget {
@@ -32450,11 +33980,11 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7890:
+/***/ 9407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5855);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4971);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -32463,7 +33993,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5855:
+/***/ 4971:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -32474,7 +34004,7 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -32510,7 +34040,7 @@ function utils_toCommandProperties(annotationProperties) {
     };
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/command.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/command.js
 
 
 /**
@@ -32606,7 +34136,7 @@ function escapeProperty(s) {
 const external_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
 ;// CONCATENATED MODULE: external "fs"
 const external_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/file-command.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/file-command.js
 // For internal use, subject to change.
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -32649,7 +34179,7 @@ var external_http_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_
 // EXTERNAL MODULE: external "https"
 var external_https_ = __nccwpck_require__(5692);
 var external_https_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_https_, 2);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/http-client/lib/proxy.js
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/proxy.js
 function getProxyUrl(reqUrl) {
     const usingSsl = reqUrl.protocol === 'https:';
     if (checkBypass(reqUrl)) {
@@ -32740,11 +34270,11 @@ class DecodedURL extends URL {
     }
 }
 //# sourceMappingURL=proxy.js.map
-// EXTERNAL MODULE: ../../work/main/node_modules/tunnel/index.js
-var tunnel = __nccwpck_require__(8258);
-// EXTERNAL MODULE: ../../work/main/node_modules/undici/index.js
-var undici = __nccwpck_require__(576);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/http-client/lib/index.js
+// EXTERNAL MODULE: ./node_modules/tunnel/index.js
+var tunnel = __nccwpck_require__(770);
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var undici = __nccwpck_require__(6752);
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/index.js
 /* eslint-disable @typescript-eslint/no-explicit-any */
 var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -33441,7 +34971,7 @@ class lib_HttpClient {
 }
 const lowercaseKeys = (obj) => Object.keys(obj).reduce((c, k) => ((c[k.toLowerCase()] = obj[k]), c), {});
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/http-client/lib/auth.js
+;// CONCATENATED MODULE: ./node_modules/@actions/http-client/lib/auth.js
 var auth_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -33517,7 +35047,7 @@ class PersonalAccessTokenCredentialHandler {
     }
 }
 //# sourceMappingURL=auth.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/oidc-utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/oidc-utils.js
 var oidc_utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -33591,7 +35121,7 @@ class oidc_utils_OidcClient {
     }
 }
 //# sourceMappingURL=oidc-utils.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/summary.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/summary.js
 var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -33872,7 +35402,7 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary_summary = _summary;
 //# sourceMappingURL=summary.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/path-utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
 /**
  * toPosixPath converts the given path to the posix form. On Windows, \\ will be
@@ -33914,7 +35444,7 @@ var external_events_ = __nccwpck_require__(4434);
 const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 // EXTERNAL MODULE: external "assert"
 var external_assert_ = __nccwpck_require__(2613);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/io/lib/io-util.js
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io-util.js
 var io_util_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -34094,7 +35624,7 @@ function getCmdPath() {
     return (_a = process.env['COMSPEC']) !== null && _a !== void 0 ? _a : `cmd.exe`;
 }
 //# sourceMappingURL=io-util.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/io/lib/io.js
+;// CONCATENATED MODULE: ./node_modules/@actions/io/lib/io.js
 var io_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -34368,7 +35898,7 @@ function io_copyFile(srcFile, destFile, force) {
 //# sourceMappingURL=io.js.map
 ;// CONCATENATED MODULE: external "timers"
 const external_timers_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("timers");
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/exec/lib/toolrunner.js
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/toolrunner.js
 var toolrunner_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -34956,7 +36486,7 @@ class ExecState extends external_events_.EventEmitter {
     }
 }
 //# sourceMappingURL=toolrunner.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/exec/lib/exec.js
+;// CONCATENATED MODULE: ./node_modules/@actions/exec/lib/exec.js
 var exec_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -35036,7 +36566,7 @@ function getExecOutput(commandLine, args, options) {
     });
 }
 //# sourceMappingURL=exec.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/platform.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -35101,7 +36631,7 @@ function getDetails() {
     });
 }
 //# sourceMappingURL=platform.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/core/lib/core.js
+;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/core.js
 var core_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -35419,46 +36949,687 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/gate/decision.ts
+// The apply gate: a pure decision over the facts of one run. Applying changes a live cluster, so every condition must
+// hold, and every refusal names each missing condition in words the user can act on.
+//
+// Events that may apply: `push` and `workflow_dispatch`, both only on refs/heads/main. A manual dispatch re-applies
+// main's head without an empty commit (for example after a failed health wait); it goes through the same gate,
+// including the reviewed-plan check of the commit it runs on, and only users with write access can dispatch.
+const MAIN_REF = 'refs/heads/main';
+const APPLY_EVENTS = ['push', 'workflow_dispatch'];
+const isFork = (f) => f.headRepository !== undefined && f.headRepository !== f.repository;
+function planReason(f) {
+    if (f.planExitCode === 0)
+        return 'The plan has no changes: there is nothing to apply.';
+    return 'The plan failed (exit code 1): fix the errors it reported; a failed plan is never applied.';
+}
+function reviewReason(f) {
+    const detail = f.reviewDetail ? ` ${f.reviewDetail}` : '';
+    switch (f.reviewedPlan) {
+        case 'mismatch':
+            return `This run's plan differs from the plan reviewed in the pull request: open a pull request so the new plan is reviewed, then merge it.${detail}`;
+        case 'not-from-pr':
+            return `The commit did not come from a merged pull request, so no reviewed plan exists: merge changes through a pull request, or set 'require-reviewed-plan: false' to apply unreviewed commits.${detail}`;
+        case 'no-recorded-plan':
+            return `The merged pull request has no plan comment recording its plan: run the action on the pull request with 'comment: true' before merging, or set 'require-reviewed-plan: false'.${detail}`;
+        default:
+            return `The plan was not compared with the plan reviewed in its pull request${f.reviewDetail ? ` (${f.reviewDetail})` : ''}: only 'require-reviewed-plan: false' allows applying without that check.`;
+    }
+}
+// A mismatch always refuses: 'require-reviewed-plan: false' allows unreviewed commits, never a plan that differs from
+// the one reviewers approved.
+function reviewHolds(f) {
+    if (f.reviewedPlan === 'match')
+        return true;
+    if (f.reviewedPlan === 'mismatch')
+        return false;
+    return !f.requireReviewedPlan;
+}
+const CHECKS = [
+    {
+        gate: 'event',
+        label: `event ${APPLY_EVENTS.join('/')}`,
+        holds: (f) => APPLY_EVENTS.includes(f.eventName),
+        reason: (f) => `The event is '${f.eventName}': apply runs only on a 'push' or 'workflow_dispatch' to ${MAIN_REF}; other events only plan.`,
+    },
+    {
+        gate: 'ref',
+        label: MAIN_REF,
+        holds: (f) => f.ref === MAIN_REF,
+        reason: (f) => `The ref is '${f.ref}': apply runs only on ${MAIN_REF}.`,
+    },
+    {
+        gate: 'fork',
+        label: 'not a fork',
+        holds: (f) => !isFork(f),
+        reason: (f) => `The changes come from the fork '${f.headRepository ?? ''}': code from a fork is never applied.`,
+    },
+    {
+        gate: 'accept-apply',
+        label: "'accept-apply: true'",
+        holds: (f) => f.acceptApply,
+        reason: () => "Input 'accept-apply' is not 'true': set it to 'true' in the workflow to allow applying on main.",
+    },
+    {
+        gate: 'kubeconfig',
+        label: "a 'kubeconfig'",
+        holds: (f) => f.kubeconfigPresent,
+        reason: () => "Input 'kubeconfig' is empty: pass the cluster's kubeconfig from a secret to apply.",
+    },
+    { gate: 'plan-changes', label: 'plan changes', holds: (f) => f.planExitCode === 2, reason: planReason },
+    {
+        gate: 'policy',
+        label: 'passing policy',
+        holds: (f) => f.policyPassed,
+        reason: () => 'The policy checks failed: fix the failures listed in the policy results before applying.',
+    },
+    {
+        gate: 'remote-state',
+        label: 'remote state',
+        holds: (f) => f.backend === 'remote' || f.allowLocalState,
+        reason: () => "The state backend is local: the state of an apply on an ephemeral runner is lost and the next run would install Flux again. Configure a remote backend (with 'backend-config'), or set 'allow-local-state: true' if you keep the state file yourself.",
+    },
+    { gate: 'reviewed-plan', label: 'the reviewed plan', holds: reviewHolds, reason: reviewReason },
+];
+function decideApply(facts) {
+    const failing = CHECKS.filter((check) => !check.holds(facts));
+    if (failing.length === 0) {
+        return {
+            apply: true,
+            missing: [],
+            reasons: [],
+            summary: `Applying this run's saved plan: ${facts.eventName} to ${MAIN_REF} with 'accept-apply: true', ${reviewedWords(facts)}.`,
+        };
+    }
+    return {
+        apply: false,
+        missing: failing.map((check) => check.gate),
+        reasons: failing.map((check) => check.reason(facts)),
+        summary: `Not applying: missing ${failing.map((check) => check.label).join(', ')}.`,
+    };
+}
+function reviewedWords(f) {
+    const state = f.backend === 'remote' ? 'remote state' : "local state allowed by 'allow-local-state'";
+    const review = f.reviewedPlan === 'match' ? 'matching the reviewed plan' : "'require-reviewed-plan: false'";
+    return `${state}, ${review}`;
+}
+/**
+ * The sentence the PR comment shows: what the push to main will do after merge, assuming it runs with the same
+ * inputs and its plan matches this reviewed one, and which gates are missing.
+ */
+function describeOnMerge(facts) {
+    const decision = decideApply({
+        ...facts,
+        eventName: 'push',
+        ref: MAIN_REF,
+        repository: '',
+        reviewedPlan: 'match',
+    });
+    if (decision.apply) {
+        return 'On merge to main: this plan will be applied, provided the plan on main is identical to this one.';
+    }
+    if (decision.missing.length === 1 && decision.missing[0] === 'plan-changes' && facts.planExitCode === 0) {
+        return 'On merge to main: nothing to apply (no changes).';
+    }
+    return `On merge to main: no apply. ${decision.reasons.join(' ')}`;
+}
+/**
+ * Whether the reviewed-plan check is worth its API calls: only when every gate that does not depend on it could hold
+ * for this event. Otherwise the run reports 'not-checked' and the other gates already refuse.
+ */
+function shouldCheckReviewedPlan(facts) {
+    return (APPLY_EVENTS.includes(facts.eventName) &&
+        facts.ref === MAIN_REF &&
+        !isFork({ ...facts, reviewedPlan: 'not-checked' }) &&
+        facts.acceptApply &&
+        facts.planExitCode === 2);
+}
+/**
+ * Whether a refusal fails the run: when the workflow asked for an apply (accept-apply on a push or dispatch to main
+ * with changes) and the gate still refused, a green job would hide that main and the cluster now differ.
+ */
+function refusalFailsRun(facts, decision) {
+    return (!decision.apply &&
+        facts.acceptApply &&
+        APPLY_EVENTS.includes(facts.eventName) &&
+        facts.ref === MAIN_REF &&
+        facts.planExitCode === 2);
+}
+
+;// CONCATENATED MODULE: ./src/gate/render.ts
+function renderGateSection(decision, review, backend) {
+    const lines = ['### Apply gate\n', `**${decision.summary}**\n`];
+    for (const reason of decision.reasons)
+        lines.push(`- ${reason}`);
+    if (decision.reasons.length > 0)
+        lines.push('');
+    lines.push(`- State backend: \`${backend.type}\` (${backend.backend}).`);
+    lines.push(`- Reviewed plan: ${review.status}. ${review.message}`);
+    for (const difference of review.differences)
+        lines.push(`  - ${difference}`);
+    return `${lines.join('\n')}\n`;
+}
+
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+var external_node_https_default = /*#__PURE__*/__nccwpck_require__.n(external_node_https_namespaceObject);
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(3136);
-;// CONCATENATED MODULE: ./src/configuration.ts
-// Where the OpenTofu configuration and the policies come from: the user's paths inside the workspace, or the ones
-// shipped with the action. The shipped modules are copied into the run directory, so that init never writes
-// into the action's own checkout and the module's relative source (../fluxcd) still resolves.
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/health/kubeconfig.ts
+// Pure reading of a kubeconfig into what an HTTPS client needs: the server, how to trust it, and how to authenticate.
+// Supported: certificate-authority(-data) or insecure-skip-tls-verify; token, tokenFile, client-certificate(-data) +
+// client-key(-data), or username/password. Exec plugins and auth providers run programs the action does not install,
+// so they are refused with a message saying what to use instead. Error messages never quote the file's content.
 
-
-
-/** The action's root: one level above this file, in src/ as in dist/ (not `new URL('..', …)`: ncc rewrites that). */
-const actionRoot = external_node_path_default().resolve(external_node_path_default().dirname((0,external_node_url_.fileURLToPath)(import.meta.url)), '..');
-class ConfigurationError extends Error {
+class KubeconfigError extends Error {
 }
-async function requireDirectory(input, dir) {
-    const stat = await external_node_fs_namespaceObject.promises.stat(dir).catch(() => null);
-    if (!stat?.isDirectory())
-        throw new ConfigurationError(`Input '${input}': "${dir}" is not a directory.`);
+function fail(message) {
+    throw new KubeconfigError(`Input 'kubeconfig': ${message}`);
 }
-async function resolveConfiguration(inputs, workspace, runDir) {
-    const policyPath = inputs.policyPath ? external_node_path_default().resolve(workspace, inputs.policyPath) : external_node_path_default().join(actionRoot, 'policy');
-    await requireDirectory('policy-path', policyPath);
-    if (inputs.workingDirectory) {
-        const workingDirectory = external_node_path_default().resolve(workspace, inputs.workingDirectory);
-        await requireDirectory('working-directory', workingDirectory);
-        return { workingDirectory, label: external_node_path_default().relative(workspace, workingDirectory) || '.', policyPath, shipped: false };
+function findNamed(list, name, key, what) {
+    const item = Array.isArray(list) ? list.find((i) => i?.name === name) : undefined;
+    const value = item?.[key];
+    if (!value || typeof value !== 'object')
+        fail(`the current context refers to ${what} "${name}", which is not defined.`);
+    return value;
+}
+const kubeconfig_text = (v) => (typeof v === 'string' && v !== '' ? v : undefined);
+function material(entry, dataKey, fileKey) {
+    const data = kubeconfig_text(entry[dataKey]);
+    if (data)
+        return { data: Buffer.from(data, 'base64').toString('utf8') };
+    const file = kubeconfig_text(entry[fileKey]);
+    return file ? { file } : undefined;
+}
+function parseKubeconfig(content) {
+    let doc;
+    try {
+        doc = (0,dist/* parse */.qg)(content);
     }
-    const modules = external_node_path_default().join(runDir, 'modules');
-    await external_node_fs_namespaceObject.promises.cp(external_node_path_default().join(actionRoot, 'modules'), modules, {
-        recursive: true,
-        filter: (source) => !/[\\/](\.terraform|tests)([\\/]|$)/.test(source),
-    });
-    return { workingDirectory: external_node_path_default().join(modules, 'root'), label: 'modules/root', policyPath, shipped: true };
+    catch {
+        fail('is not valid YAML (its content is not shown because it is a secret).');
+    }
+    if (!doc || typeof doc !== 'object')
+        fail('is not a kubeconfig mapping (apiVersion, clusters, users, contexts).');
+    const config = doc;
+    const contexts = Array.isArray(config.contexts) ? config.contexts : [];
+    const contextName = kubeconfig_text(config['current-context']) ?? (contexts.length === 1 ? kubeconfig_text(contexts[0]?.name) : undefined);
+    if (!contextName)
+        fail('has no current-context (and not exactly one context to default to).');
+    const context = findNamed(config.contexts, contextName, 'context', 'context');
+    const cluster = findNamed(config.clusters, kubeconfig_text(context.cluster) ?? '', 'cluster', 'cluster');
+    const user = kubeconfig_text(context.user) ? findNamed(config.users, kubeconfig_text(context.user), 'user', 'user') : {};
+    const server = kubeconfig_text(cluster.server);
+    // Credentials travel in every request: plain http is refused rather than sending them in the clear.
+    if (!server || !server.startsWith('https://'))
+        fail(`cluster "${String(context.cluster)}" has no https:// server.`);
+    if (user.exec || user['auth-provider']) {
+        fail(`user "${String(context.user)}" authenticates through an exec plugin or auth provider, which the action cannot run; ` +
+            'use a kubeconfig with a token or a client certificate (for example a service account token).');
+    }
+    const username = kubeconfig_text(user.username);
+    const password = kubeconfig_text(user.password);
+    return {
+        context: contextName,
+        server: server.replace(/\/+$/, ''),
+        insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] === true,
+        certificateAuthority: material(cluster, 'certificate-authority-data', 'certificate-authority'),
+        tlsServerName: kubeconfig_text(cluster['tls-server-name']),
+        clientCertificate: material(user, 'client-certificate-data', 'client-certificate'),
+        clientKey: material(user, 'client-key-data', 'client-key'),
+        token: kubeconfig_text(user.token)
+            ? { data: kubeconfig_text(user.token) }
+            : kubeconfig_text(user.tokenFile)
+                ? { file: kubeconfig_text(user.tokenFile) }
+                : undefined,
+        basic: username && password ? { username, password } : undefined,
+    };
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/github/lib/context.js
+;// CONCATENATED MODULE: ./src/health/client.ts
+// The Kubernetes API edge: GET requests over HTTPS with the kubeconfig's trust and credentials, nothing else.
+// Certificates and keys referenced by path are read relative to the kubeconfig's directory, as kubectl does.
+
+
+
+
+/** A failure that retrying cannot fix (TLS trust, refused credentials): the health wait stops on it. */
+class KubeAccessError extends Error {
+}
+async function load(material, baseDir, what) {
+    if (!material)
+        return undefined;
+    if ('data' in material)
+        return material.data;
+    try {
+        return await external_node_fs_namespaceObject.promises.readFile(external_node_path_default().resolve(baseDir, material.file), 'utf8');
+    }
+    catch (error) {
+        throw new KubeconfigError(`Input 'kubeconfig': its ${what} file "${material.file}" cannot be read (${error.code}).`);
+    }
+}
+async function kubeClientFromFile(kubeconfigPath) {
+    const target = parseKubeconfig(await external_node_fs_namespaceObject.promises.readFile(kubeconfigPath, 'utf8'));
+    return kubeClient(target, external_node_path_default().dirname(kubeconfigPath));
+}
+async function kubeClient(target, baseDir) {
+    const [ca, cert, key, token] = await Promise.all([
+        load(target.certificateAuthority, baseDir, 'certificate-authority'),
+        load(target.clientCertificate, baseDir, 'client-certificate'),
+        load(target.clientKey, baseDir, 'client-key'),
+        load(target.token, baseDir, 'tokenFile'),
+    ]);
+    const agent = new (external_node_https_default()).Agent({
+        keepAlive: true,
+        ca,
+        cert,
+        key,
+        servername: target.tlsServerName,
+        rejectUnauthorized: !target.insecureSkipTlsVerify,
+    });
+    const headers = { Accept: 'application/json' };
+    if (token)
+        headers.Authorization = `Bearer ${token.trim()}`;
+    else if (target.basic) {
+        headers.Authorization = `Basic ${Buffer.from(`${target.basic.username}:${target.basic.password}`).toString('base64')}`;
+    }
+    return {
+        server: target.server,
+        get: (apiPath, timeoutMs) => request(new URL(target.server + apiPath), agent, headers, timeoutMs),
+        close: () => agent.destroy(),
+    };
+}
+// Node's codes for a server certificate that the kubeconfig's trust settings reject.
+const TLS_TRUST = /^(CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_TLS_CERT_ALTNAME_INVALID)/;
+function request(url, agent, headers, timeoutMs) {
+    return new Promise((resolve, reject) => {
+        const req = external_node_https_default().get(url, { agent, headers, timeout: timeoutMs }, (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (chunk) => (body += chunk));
+            res.on('end', () => {
+                const status = res.statusCode ?? 0;
+                if (status === 401 || status === 403) {
+                    reject(new KubeAccessError(`the Kubernetes API at ${url.origin} refused the kubeconfig's credentials (HTTP ${status}).`));
+                    return;
+                }
+                let parsed = null;
+                try {
+                    parsed = body === '' ? null : JSON.parse(body);
+                }
+                catch {
+                    // A proxy's HTML error page: the status code alone decides what happens next.
+                }
+                resolve({ status, body: parsed });
+            });
+        });
+        req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+        req.on('error', (error) => {
+            if (error.code && TLS_TRUST.test(error.code)) {
+                reject(new KubeAccessError(`the Kubernetes API at ${url.origin} presented a certificate the kubeconfig does not trust (${error.code}).`));
+            }
+            else
+                reject(new Error(`cannot reach the Kubernetes API at ${url.origin}: ${error.message}`));
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+const set = (value) => (value ? 'set (masked)' : 'not set');
+function renderInputsSection(inputs) {
+    const rows = [
+        ['install', String(inputs.install)],
+        ['git-url', inputs.git.url ?? ''],
+        ['git-branch', inputs.git.branch],
+        ['git-path', inputs.git.path],
+        ['git-secret-name', inputs.git.secretName ?? ''],
+        ['flux-namespace', inputs.fluxNamespace],
+        ['reconcile-interval', inputs.reconcileInterval],
+        ['prune', String(inputs.prune)],
+        ['chart-version', inputs.chartVersion ?? '(module default)'],
+        ['helm-values-files', inputs.helmValuesFiles.join(', ')],
+        ['working-directory', inputs.workingDirectory ?? '(shipped modules/root)'],
+        ['backend-config', inputs.backendConfig.map((b) => b.key).join(', ')],
+        ['kubeconfig', set(inputs.kubeconfig)],
+        ['digitalocean-token', set(inputs.digitaloceanToken)],
+        ['cluster-name', inputs.clusterName ?? ''],
+        ['accept-apply', String(inputs.acceptApply)],
+        ['require-reviewed-plan', String(inputs.requireReviewedPlan)],
+    ];
+    const body = rows.map(([name, value]) => `| \`${name}\` | ${escapeCell(value)} |`).join('\n');
+    return `### Inputs in effect\n\n| input | value |\n| --- | --- |\n${body}\n`;
+}
+function renderTfvarsSection(flux, tfvarsPath) {
+    return `### flux tfvars\n\nWritten to \`${tfvarsPath}\`:\n\n\`\`\`json\n${JSON.stringify({ flux }, null, 2)}\n\`\`\`\n`;
+}
+function escapeCell(value) {
+    return value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+function renderToolsSection(tools) {
+    const rows = tools
+        .map((t) => `| ${t.name} | ${t.version} | \`${t.archiveSha256}\` | ${t.fromCache ? 'tool cache (re-hashed)' : 'downloaded and verified'} |`)
+        .join('\n');
+    return `### Tools\n\n| tool | version | verified archive SHA-256 | source |\n| --- | --- | --- | --- |\n${rows}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/health/render.ts
+// Pure rendering of the health wait for the job summary: the outcome, each object's revision and conditions.
+
+const OUTCOME = {
+    ready: 'Flux is ready',
+    failed: 'Flux failed to reconcile',
+    timeout: 'Flux was not ready in time',
+};
+function renderHealthSection(report) {
+    const lines = [`### Flux health\n`, `**${OUTCOME[report.outcome]}.** ${escapeCell(report.message)}\n`];
+    for (const { object, readiness } of report.health?.objects ?? []) {
+        const revision = object.kind === 'Kustomization'
+            ? `applied \`${object.revision ?? 'none'}\`, attempted \`${object.lastAttemptedRevision ?? 'none'}\``
+            : `artifact \`${object.revision ?? 'none'}\``;
+        lines.push(`#### ${object.kind} \`${object.namespace}/${object.name}\`: ${readiness.state} (${revision})\n`);
+        if (!object.found) {
+            lines.push('Not found.\n');
+            continue;
+        }
+        lines.push('| condition | status | reason | message |', '| --- | --- | --- | --- |');
+        for (const c of object.conditions) {
+            lines.push(`| ${escapeCell(c.type)} | ${c.status} | ${escapeCell(c.reason ?? '')} | ${escapeCell(c.message ?? '')} |`);
+        }
+        lines.push('');
+    }
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/health/evaluate.ts
+// Pure readiness of Flux's GitRepository and Kustomization after an apply, from the objects the Kubernetes API
+// returns. The rules, in order, for each object:
+//   - not found yet, or no Ready condition yet              → waiting (Flux has not reconciled it)
+//   - Stalled=True                                          → failed: Flux gave up and will not retry
+//   - a Ready condition older than the object's generation  → waiting (it describes a previous spec)
+//   - Ready=True                                            → ready (a Kustomization only once it applied the
+//                                                             revision the GitRepository serves)
+//   - Ready=False for a reason that means "not yet"          → waiting (DependencyNotReady, Progressing…)
+//   - Ready=False on a Kustomization that has not attempted  → waiting (e.g. ArtifactFailed "Source artifact not
+//     the GitRepository's current revision                    found, retrying" while the source is still fetching)
+//   - any other Ready=False                                 → failed, with Flux's own reason and message
+//   - Ready=Unknown                                         → waiting (reconciliation in progress)
+//   - spec.suspend: true and not ready                      → failed: nothing will reconcile it
+// The pair is failed when either object failed, ready when both are ready, waiting otherwise.
+/** Ready=False reasons that mean "not yet", not "failed". */
+const WAITING_REASONS = new Set(['DependencyNotReady', 'Progressing', 'ProgressingWithRetry']);
+const condition = (object, type) => object.conditions.find((c) => c.type === type);
+function isCurrent(object, ready) {
+    if (object.generation === undefined)
+        return true;
+    const observed = ready.observedGeneration ?? object.observedGeneration;
+    return observed === undefined || observed >= object.generation;
+}
+const describe = (c) => `${c.reason ?? 'no reason'}: ${c.message ?? 'no message'}`;
+function evaluateObject(object, sourceRevision) {
+    if (!object.found)
+        return { state: 'waiting', why: 'not found yet' };
+    const stalled = condition(object, 'Stalled');
+    if (stalled?.status === 'True') {
+        return {
+            state: 'failed',
+            reason: stalled.reason ?? 'Stalled',
+            message: stalled.message ?? 'Flux stopped retrying.',
+        };
+    }
+    const readiness = readinessFromReady(object, sourceRevision);
+    if (object.suspended && readiness.state !== 'ready') {
+        return { state: 'failed', reason: 'Suspended', message: 'spec.suspend is true: Flux does not reconcile it.' };
+    }
+    return readiness;
+}
+function readinessFromReady(object, sourceRevision) {
+    const ready = condition(object, 'Ready');
+    if (!ready)
+        return { state: 'waiting', why: 'no Ready condition yet' };
+    if (!isCurrent(object, ready))
+        return { state: 'waiting', why: `Ready describes an older generation (${describe(ready)})` };
+    if (ready.status === 'Unknown')
+        return { state: 'waiting', why: `Ready=Unknown (${describe(ready)})` };
+    const stale = object.kind === 'Kustomization' && sourceRevision !== undefined;
+    if (ready.status === 'True') {
+        if (stale && object.revision !== sourceRevision) {
+            return { state: 'waiting', why: `applied ${object.revision ?? 'nothing'} yet, source has ${sourceRevision}` };
+        }
+        return { state: 'ready' };
+    }
+    if (ready.reason && WAITING_REASONS.has(ready.reason))
+        return { state: 'waiting', why: `Ready=False (${describe(ready)})` };
+    if (object.kind === 'Kustomization' &&
+        (sourceRevision === undefined || object.lastAttemptedRevision !== sourceRevision)) {
+        return { state: 'waiting', why: `Ready=False before attempting the source's revision (${describe(ready)})` };
+    }
+    return {
+        state: 'failed',
+        reason: ready.reason ?? 'NotReady',
+        message: ready.message ?? 'Ready=False without a message.',
+    };
+}
+/** Both objects together: the Kustomization is judged against the revision the GitRepository serves. */
+function evaluateFlux(gitRepository, kustomization) {
+    const source = evaluateObject(gitRepository);
+    const sourceRevision = source.state === 'ready' ? gitRepository.revision : undefined;
+    const objects = [
+        { object: gitRepository, readiness: source },
+        { object: kustomization, readiness: evaluateObject(kustomization, sourceRevision) },
+    ];
+    const failed = objects.find((o) => o.readiness.state === 'failed');
+    if (failed && failed.readiness.state === 'failed') {
+        const { reason, message } = failed.readiness;
+        return { state: 'failed', objects, failure: { object: failed.object, reason, message } };
+    }
+    return { state: objects.every((o) => o.readiness.state === 'ready') ? 'ready' : 'waiting', objects };
+}
+/** Reads the fields the evaluation needs from an object as the Kubernetes API returns it; null is "not found". */
+function fluxObjectFromApi(kind, namespace, name, body) {
+    if (body === null || typeof body !== 'object') {
+        return { kind, namespace, name, found: false, suspended: false, conditions: [] };
+    }
+    const raw = body;
+    const status = raw.status ?? {};
+    const revision = kind === 'GitRepository' ? status.artifact?.revision : status.lastAppliedRevision;
+    return {
+        kind,
+        namespace,
+        name,
+        found: true,
+        suspended: raw.spec?.suspend === true,
+        generation: numberOrUndefined(raw.metadata?.generation),
+        observedGeneration: numberOrUndefined(status.observedGeneration),
+        conditions: Array.isArray(status.conditions) ? status.conditions.flatMap(toCondition) : [],
+        revision: stringOrUndefined(revision),
+        lastAttemptedRevision: stringOrUndefined(status.lastAttemptedRevision),
+    };
+}
+function toCondition(raw) {
+    if (!raw || typeof raw !== 'object')
+        return [];
+    const c = raw;
+    if (typeof c.type !== 'string')
+        return [];
+    const status = c.status === 'True' || c.status === 'False' ? c.status : 'Unknown';
+    return [
+        {
+            type: c.type,
+            status,
+            reason: stringOrUndefined(c.reason),
+            message: stringOrUndefined(c.message),
+            observedGeneration: numberOrUndefined(c.observedGeneration),
+        },
+    ];
+}
+const numberOrUndefined = (v) => (typeof v === 'number' ? v : undefined);
+const stringOrUndefined = (v) => (typeof v === 'string' && v !== '' ? v : undefined);
+
+;// CONCATENATED MODULE: ./src/health/wait.ts
+// The health stage's edge: polls the GitRepository and the Kustomization through the Kubernetes API until the pure
+// evaluation says ready or failed, or the timeout passes. Connection errors are retried until then; refused
+// credentials and untrusted certificates stop at once, since waiting cannot fix them.
+
+
+
+const DEFAULT_POLL_INTERVAL_MS = 5000;
+const REQUEST_TIMEOUT_MS = 10_000;
+const API = {
+    GitRepository: '/apis/source.toolkit.fluxcd.io/v1/namespaces/{ns}/gitrepositories/{name}',
+    Kustomization: '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/{ns}/kustomizations/{name}',
+};
+function objectPath(kind, namespace, name) {
+    return API[kind].replace('{ns}', encodeURIComponent(namespace)).replace('{name}', encodeURIComponent(name));
+}
+async function fetchObject(client, kind, namespace, name, timeoutMs) {
+    const response = await client.get(objectPath(kind, namespace, name), timeoutMs);
+    // 404 covers both a missing object and Flux's CRDs not being served yet: either way, not there yet.
+    if (response.status === 404)
+        return fluxObjectFromApi(kind, namespace, name, null);
+    if (response.status !== 200)
+        throw new Error(`HTTP ${response.status} reading ${kind} ${namespace}/${name}`);
+    return fluxObjectFromApi(kind, namespace, name, response.body);
+}
+const objectLabel = (o) => `${o.kind} ${o.namespace}/${o.name}`;
+function describeHealth(health) {
+    return health.objects
+        .map(({ object, readiness }) => {
+        if (readiness.state === 'ready')
+            return `${objectLabel(object)} is ready at ${object.revision ?? 'an unknown revision'}`;
+        if (readiness.state === 'failed')
+            return `${objectLabel(object)} failed: ${readiness.reason}: ${readiness.message}`;
+        return `${objectLabel(object)} is waiting: ${readiness.why}`;
+    })
+        .join('; ');
+}
+async function waitForFlux(client, targets, options) {
+    const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+    const deadline = Date.now() + options.timeoutSeconds * 1000;
+    let health;
+    let lastError;
+    let lastLine = '';
+    let polls = 0;
+    const say = (line) => {
+        if (line !== lastLine)
+            options.log?.(line);
+        lastLine = line;
+    };
+    for (;;) {
+        const remaining = Math.max(1, deadline - Date.now());
+        polls++;
+        try {
+            const timeout = Math.min(REQUEST_TIMEOUT_MS, remaining);
+            const [source, kustomization] = await Promise.all([
+                fetchObject(client, 'GitRepository', targets.namespace, targets.gitRepositoryName, timeout),
+                fetchObject(client, 'Kustomization', targets.namespace, targets.kustomizationName, timeout),
+            ]);
+            health = evaluateFlux(source, kustomization);
+            lastError = undefined;
+            say(describeHealth(health));
+            if (health.state === 'ready')
+                return { outcome: 'ready', health, message: `Flux is ready: ${describeHealth(health)}.`, polls };
+            if (health.failure) {
+                const { object, reason, message } = health.failure;
+                return {
+                    outcome: 'failed',
+                    health,
+                    message: `${objectLabel(object)} is not ready: ${reason}: ${message}`,
+                    polls,
+                };
+            }
+        }
+        catch (error) {
+            const text = error.message;
+            if (error instanceof KubeAccessError)
+                return { outcome: 'failed', health, message: `Health check: ${text}`, polls };
+            lastError = text;
+            say(`Kubernetes API not answering yet: ${text}`);
+        }
+        if (Date.now() >= deadline)
+            break;
+        await (0,promises_namespaceObject.setTimeout)(Math.min(interval, Math.max(0, deadline - Date.now())));
+    }
+    const state = health ? describeHealth(health) : 'no answer from the Kubernetes API';
+    const error = lastError ? ` Last error: ${lastError}.` : '';
+    return {
+        outcome: 'timeout',
+        health,
+        message: `Flux was not ready after ${options.timeoutSeconds} s: ${state}.${error}`,
+        polls,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/review/compare.ts
+const compare_short = (value) => value.slice(0, 12);
+/** A check that did not run or could not finish; `why` completes "the plan was not compared … (why)". */
+function notChecked(why) {
+    return { status: 'not-checked', differences: [], message: why };
+}
+function compareReviewedPlan(currentHash, recorded, pr, 
+/** This run's plan in words ("1 to add, 0 to change, 0 to destroy"), to put next to its fingerprint. */
+currentDescription) {
+    if (!pr) {
+        return {
+            status: 'not-from-pr',
+            differences: [],
+            message: 'The pushed commit is not the merge of a pull request: there is no reviewed plan to compare with.',
+        };
+    }
+    const prWords = `pull request #${pr.number} (${pr.url})`;
+    if (!recorded || recorded.metadata.planHash === null) {
+        const why = recorded
+            ? `its plan comment (${recorded.url}) records no plan (the plan failed or was not made)`
+            : 'it has no plan comment for this target';
+        return {
+            status: 'no-recorded-plan',
+            differences: [],
+            message: `Merged ${prWords}, but ${why}.`,
+            pullRequest: pr,
+            commentUrl: recorded?.url,
+            commentId: recorded?.id,
+        };
+    }
+    const { planHash, headSha } = recorded.metadata;
+    if (planHash === currentHash) {
+        return {
+            status: 'match',
+            differences: [],
+            message: `This run's plan matches the plan reviewed in ${prWords}: ${recorded.url}`,
+            pullRequest: pr,
+            commentUrl: recorded.url,
+            commentId: recorded.id,
+        };
+    }
+    const current = currentDescription ? ` (${currentDescription})` : '';
+    const differences = [
+        `Plan fingerprint: reviewed ${compare_short(planHash)} for commit ${compare_short(headSha)}, this run ${compare_short(currentHash)}${current}.`,
+    ];
+    if (pr.headSha !== undefined && headSha !== pr.headSha) {
+        differences.push(`The comment records the plan of commit ${compare_short(headSha)}, but the pull request was merged at ${compare_short(pr.headSha)}: the last push was never planned and reviewed.`);
+    }
+    else {
+        differences.push('The reviewed commit is the one merged, so main or the cluster changed after the review: another merge (require branches to be up to date before merging) or changes made outside OpenTofu.');
+    }
+    return {
+        status: 'mismatch',
+        differences,
+        message: `${differences.join(' ')} Reviewed plan: ${recorded.url}`,
+        pullRequest: pr,
+        commentUrl: recorded.url,
+        commentId: recorded.id,
+    };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/context.js
 
 
 class Context {
@@ -35511,9 +37682,9 @@ class Context {
     }
 }
 //# sourceMappingURL=context.js.map
-// EXTERNAL MODULE: ../../work/main/node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
-var lib = __nccwpck_require__(2827);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/github/lib/internal/utils.js
+// EXTERNAL MODULE: ./node_modules/@actions/github/node_modules/@actions/http-client/lib/index.js
+var lib = __nccwpck_require__(9659);
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/internal/utils.js
 var utils_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -35566,7 +37737,7 @@ function getUserAgentWithOrchestrationId(baseUserAgent) {
     return baseUserAgent;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/universal-user-agent/index.js
+;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
 function getUserAgent() {
   if (typeof navigator === "object" && "userAgent" in navigator) {
     return navigator.userAgent;
@@ -35581,7 +37752,7 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/before-after-hook/lib/register.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
 // @ts-check
 
 function register(state, name, method, options) {
@@ -35610,7 +37781,7 @@ function register(state, name, method, options) {
   });
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/before-after-hook/lib/add.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/add.js
 // @ts-check
 
 function addHook(state, kind, name, hook) {
@@ -35658,7 +37829,7 @@ function addHook(state, kind, name, hook) {
   });
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/before-after-hook/lib/remove.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/remove.js
 // @ts-check
 
 function removeHook(state, name, method) {
@@ -35679,7 +37850,7 @@ function removeHook(state, name, method) {
   state.registry[name].splice(index, 1);
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/before-after-hook/index.js
+;// CONCATENATED MODULE: ./node_modules/before-after-hook/index.js
 // @ts-check
 
 
@@ -35726,7 +37897,7 @@ function Collection() {
 
 /* harmony default export */ const before_after_hook = ({ Singular, Collection });
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/endpoint/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
 // pkg/dist-src/defaults.js
 
 
@@ -36072,7 +38243,7 @@ function withDefaults(oldDefaults, newDefaults) {
 var endpoint = withDefaults(null, DEFAULTS);
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/content-type/dist/index.js
+;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
 /*!
  * content-type
  * Copyright(c) 2015 Douglas Christopher Wilson
@@ -36364,7 +38535,7 @@ function unescapeQuotedPairs(str, start, end) {
     return result + str.slice(start, end);
 }
 //# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/json-with-bigint/json-with-bigint.js
+;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
 const intRegex = /^-?\d+$/;
 const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
 const originalStringify = JSON.stringify;
@@ -36965,7 +39136,7 @@ const JSONParse = (text, reviver) => {
 
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/request-error/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
 class RequestError extends Error {
   name;
   /**
@@ -37006,7 +39177,7 @@ class RequestError extends Error {
 }
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/request/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -37208,12 +39379,12 @@ function dist_bundle_withDefaults(oldEndpoint, newDefaults) {
 }
 
 // pkg/dist-src/index.js
-var request = dist_bundle_withDefaults(endpoint, defaults_default);
+var dist_bundle_request = dist_bundle_withDefaults(endpoint, defaults_default);
 
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/graphql/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
@@ -37328,7 +39499,7 @@ function graphql_dist_bundle_withDefaults(request2, newDefaults) {
 }
 
 // pkg/dist-src/index.js
-var graphql2 = graphql_dist_bundle_withDefaults(request, {
+var graphql2 = graphql_dist_bundle_withDefaults(dist_bundle_request, {
   headers: {
     "user-agent": `octokit-graphql.js/${graphql_dist_bundle_VERSION} ${getUserAgent()}`
   },
@@ -37344,7 +39515,7 @@ function withCustomRequest(customRequest) {
 
 /* v8 ignore if -- @preserve */
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/auth-token/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/auth-token/dist-bundle/index.js
 // pkg/dist-src/is-jwt.js
 var b64url = "(?:[a-zA-Z0-9_-]+)";
 var sep = "\\.";
@@ -37399,11 +39570,11 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/core/dist-src/version.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/version.js
 const version_VERSION = "7.0.8";
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/core/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/core/dist-src/index.js
 
 
 
@@ -37473,7 +39644,7 @@ class Octokit {
   constructor(options = {}) {
     const hook = new before_after_hook.Collection();
     const requestDefaults = {
-      baseUrl: request.endpoint.DEFAULTS.baseUrl,
+      baseUrl: dist_bundle_request.endpoint.DEFAULTS.baseUrl,
       headers: {},
       request: Object.assign({}, options.request, {
         // @ts-ignore internal usage only, no need to type
@@ -37494,7 +39665,7 @@ class Octokit {
     if (options.timeZone) {
       requestDefaults.headers["time-zone"] = options.timeZone;
     }
-    this.request = request.defaults(requestDefaults);
+    this.request = dist_bundle_request.defaults(requestDefaults);
     this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
     this.log = createLogger(options.log);
     this.hook = hook;
@@ -37544,12 +39715,12 @@ class Octokit {
 }
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
 const dist_src_version_VERSION = "17.0.0";
 
 //# sourceMappingURL=version.js.map
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 const Endpoints = {
   actions: {
     addCustomLabelsToSelfHostedRunnerForOrg: [
@@ -39843,7 +42014,7 @@ var endpoints_default = Endpoints;
 
 //# sourceMappingURL=endpoints.js.map
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/endpoints-to-methods.js
 
 const endpointMethodsMap = /* @__PURE__ */ new Map();
 for (const [scope, endpoints] of Object.entries(endpoints_default)) {
@@ -39969,7 +42140,7 @@ function decorate(octokit, scope, methodName, defaults, decorations) {
 
 //# sourceMappingURL=endpoints-to-methods.js.map
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/index.js
 
 
 function restEndpointMethods(octokit) {
@@ -39990,7 +42161,7 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 //# sourceMappingURL=index.js.map
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
 
@@ -40402,7 +42573,7 @@ function paginateRest(octokit) {
 paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/github/lib/utils.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
 
 
 // octokit + plugins
@@ -40418,7 +42589,7 @@ const defaults = {
         fetch: getProxyFetch(baseUrl)
     }
 };
-const utils_GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
+const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
 
 /**
  * Convience function to correctly format Octokit Options to pass into the constructor.
@@ -40426,22 +42597,22 @@ const utils_GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(
  * @param     token    the repo PAT or GITHUB_TOKEN
  * @param     options  other options to set
  */
-function utils_getOctokitOptions(token, options) {
+function getOctokitOptions(token, options) {
     const opts = Object.assign({}, options || {}); // Shallow clone - don't mutate the object provided by the caller
     // Auth
-    const auth = Utils.getAuthString(token, opts);
+    const auth = getAuthString(token, opts);
     if (auth) {
         opts.auth = auth;
     }
     // Orchestration ID
-    const userAgent = Utils.getUserAgentWithOrchestrationId(opts.userAgent);
+    const userAgent = getUserAgentWithOrchestrationId(opts.userAgent);
     if (userAgent) {
         opts.userAgent = userAgent;
     }
     return opts;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/github/lib/github.js
+;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/github.js
 
 
 const github_context = new Context();
@@ -40456,10 +42627,1670 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
+// EXTERNAL MODULE: ./node_modules/bottleneck/light.js
+var light = __nccwpck_require__(3251);
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
+// pkg/dist-src/version.js
+var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/error-request.js
+function isRequestError(error) {
+  return error.request !== void 0;
+}
+async function errorRequest(state, octokit, error, options) {
+  if (!isRequestError(error) || !error?.request.request) {
+    throw error;
+  }
+  if (error.status >= 400 && !state.doNotRetry.includes(error.status)) {
+    const retries = options.request.retries != null ? options.request.retries : state.retries;
+    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
+    throw octokit.retry.retryRequest(error, retries, retryAfter);
+  }
+  throw error;
+}
+
+// pkg/dist-src/wrap-request.js
+
+
+async function wrapRequest(state, octokit, request, options) {
+  const limiter = new light();
+  limiter.on("failed", function(error, info) {
+    const maxRetries = ~~error.request.request?.retries;
+    const after = ~~error.request.request?.retryAfter;
+    options.request.retryCount = info.retryCount + 1;
+    if (maxRetries > info.retryCount) {
+      return after * state.retryAfterBaseValue;
+    }
+  });
+  return limiter.schedule(
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request),
+    options
+  );
+}
+async function requestWithGraphqlErrorHandling(state, octokit, request, options) {
+  const response = await request(options);
+  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
+    response.data.errors[0].message
+  )) {
+    const error = new RequestError(response.data.errors[0].message, 500, {
+      request: options,
+      response
+    });
+    return errorRequest(state, octokit, error, options);
+  }
+  return response;
+}
+
+// pkg/dist-src/index.js
+function retry(octokit, octokitOptions) {
+  const state = Object.assign(
+    {
+      enabled: true,
+      retryAfterBaseValue: 1e3,
+      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
+      retries: 3
+    },
+    octokitOptions.retry
+  );
+  const retryPlugin = {
+    retry: {
+      retryRequest: (error, retries, retryAfter) => {
+        error.request.request = Object.assign({}, error.request.request, {
+          retries,
+          retryAfter
+        });
+        return error;
+      }
+    }
+  };
+  if (state.enabled) {
+    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
+    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
+  }
+  return retryPlugin;
+}
+retry.VERSION = plugin_retry_dist_bundle_VERSION;
+
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-throttling/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+// pkg/dist-src/version.js
+var plugin_throttling_dist_bundle_VERSION = "0.0.0-development";
+
+// pkg/dist-src/wrap-request.js
+var dist_bundle_noop = () => Promise.resolve();
+function dist_bundle_wrapRequest(state, request, options) {
+  return state.retryLimiter.schedule(doRequest, state, request, options);
+}
+async function doRequest(state, request, options) {
+  const { pathname } = new URL(options.url, "http://github.test");
+  const isAuth = isAuthRequest(options.method, pathname);
+  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
+  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
+  const isGraphQL = pathname.startsWith("/graphql");
+  const retryCount = ~~request.retryCount;
+  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
+  if (state.clustering) {
+    jobOptions.expiration = 1e3 * 60;
+  }
+  if (isWrite || isGraphQL) {
+    await state.write.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  if (isWrite && state.triggersNotification(pathname)) {
+    await state.notifications.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  if (isSearch) {
+    await state.search.key(state.id).schedule(jobOptions, dist_bundle_noop);
+  }
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request, options);
+  if (isGraphQL) {
+    const res = await req;
+    if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
+      const error = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
+        response: res,
+        data: res.data
+      });
+      throw error;
+    }
+  }
+  return req;
+}
+function isAuthRequest(method, pathname) {
+  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
+  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
+  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
+  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
+  pathname === "/login/oauth/access_token");
+}
+
+// pkg/dist-src/generated/triggers-notification-paths.js
+var triggers_notification_paths_default = [
+  "/orgs/{org}/invitations",
+  "/orgs/{org}/invitations/{invitation_id}",
+  "/orgs/{org}/teams/{team_slug}/discussions",
+  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
+  "/repos/{owner}/{repo}/collaborators/{username}",
+  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+  "/repos/{owner}/{repo}/issues",
+  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
+  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
+  "/repos/{owner}/{repo}/pulls",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
+  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+  "/repos/{owner}/{repo}/releases",
+  "/teams/{team_id}/discussions",
+  "/teams/{team_id}/discussions/{discussion_number}/comments"
+];
+
+// pkg/dist-src/route-matcher.js
+function routeMatcher(paths) {
+  const regexes = paths.map(
+    (path) => path.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
+  );
+  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
+  return new RegExp(regex2, "i");
+}
+
+// pkg/dist-src/index.js
+var regex = routeMatcher(triggers_notification_paths_default);
+var triggersNotification = regex.test.bind(regex);
+var groups = {};
+var createGroups = function(Bottleneck, common) {
+  groups.global = new Bottleneck.Group({
+    id: "octokit-global",
+    maxConcurrent: 10,
+    ...common
+  });
+  groups.auth = new Bottleneck.Group({
+    id: "octokit-auth",
+    maxConcurrent: 1,
+    ...common
+  });
+  groups.search = new Bottleneck.Group({
+    id: "octokit-search",
+    maxConcurrent: 1,
+    minTime: 2e3,
+    ...common
+  });
+  groups.write = new Bottleneck.Group({
+    id: "octokit-write",
+    maxConcurrent: 1,
+    minTime: 1e3,
+    ...common
+  });
+  groups.notifications = new Bottleneck.Group({
+    id: "octokit-notifications",
+    maxConcurrent: 1,
+    minTime: 3e3,
+    ...common
+  });
+};
+function throttling(octokit, octokitOptions) {
+  const {
+    enabled = true,
+    Bottleneck = light,
+    id = "no-id",
+    timeout = 1e3 * 60 * 2,
+    // Redis TTL: 2 minutes
+    connection
+  } = octokitOptions.throttle || {};
+  if (!enabled) {
+    return {};
+  }
+  const common = { timeout };
+  if (typeof connection !== "undefined") {
+    common.connection = connection;
+  }
+  const state = Object.assign(
+    {
+      clustering: connection != null,
+      triggersNotification,
+      fallbackSecondaryRateRetryAfter: 60,
+      retryAfterBaseValue: 1e3,
+      id
+    },
+    octokitOptions.throttle
+  );
+  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
+    throw new Error(`octokit/plugin-throttling error:
+        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
+        See https://octokit.github.io/rest.js/#throttling
+
+        const octokit = new Octokit({
+          throttle: {
+            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
+            onRateLimit: (retryAfter, options) => {/* ... */}
+          }
+        })
+    `);
+  }
+  let initialized = false;
+  const initializeBottleneck = () => {
+    if (initialized) {
+      return;
+    }
+    initialized = true;
+    if (groups.global == null) {
+      createGroups(Bottleneck, common);
+    }
+    state.global = state.global ?? groups.global;
+    state.auth = state.auth ?? groups.auth;
+    state.search = state.search ?? groups.search;
+    state.write = state.write ?? groups.write;
+    state.notifications = state.notifications ?? groups.notifications;
+    state.retryLimiter = state.retryLimiter ?? new Bottleneck();
+    const events = {};
+    const emitter = new Bottleneck.Events(events);
+    events.on("secondary-limit", state.onSecondaryRateLimit);
+    events.on("rate-limit", state.onRateLimit);
+    events.on(
+      "error",
+      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
+    );
+    state.retryLimiter.on("failed", async function(error, info) {
+      const [state2, request, options] = info.args;
+      const { pathname } = new URL(options.url, "http://github.test");
+      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
+      if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
+        return;
+      }
+      const retryCount = ~~request.retryCount;
+      request.retryCount = retryCount;
+      options.request.retryCount = retryCount;
+      const { wantRetry, retryAfter = 0 } = await (async function() {
+        if (/\bsecondary rate\b/i.test(error.message)) {
+          const retryAfter2 = Number(error.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
+          const wantRetry2 = await emitter.trigger(
+            "secondary-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        if (error.response.headers != null && error.response.headers["x-ratelimit-remaining"] === "0" || (error.response.data?.errors ?? []).some(
+          (error2) => error2.type === "RATE_LIMITED"
+        )) {
+          const rateLimitReset = new Date(
+            ~~error.response.headers["x-ratelimit-reset"] * 1e3
+          ).getTime();
+          const retryAfter2 = Math.max(
+            // Add one second so we retry _after_ the reset time
+            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
+            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
+            0
+          );
+          const wantRetry2 = await emitter.trigger(
+            "rate-limit",
+            retryAfter2,
+            options,
+            octokit,
+            retryCount
+          );
+          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
+        }
+        return {};
+      })();
+      if (wantRetry) {
+        request.retryCount++;
+        return retryAfter * state2.retryAfterBaseValue;
+      }
+    });
+  };
+  octokit.hook.wrap("request", (request, options) => {
+    initializeBottleneck();
+    return dist_bundle_wrapRequest(state, request, options);
+  });
+  return {};
+}
+throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
+throttling.triggersNotification = triggersNotification;
+
+
+;// CONCATENATED MODULE: ./src/report/comment-markdown.ts
+// Markdown building blocks for the PR comment that stay valid whatever the content: plan text full of backticks,
+// resource keys with pipes or angle brackets, policy messages with newlines.
+function longestRun(text, char) {
+    let longest = 0;
+    let current = 0;
+    for (let i = 0; i < text.length; i++) {
+        if (text[i] === char) {
+            current++;
+            if (current > longest)
+                longest = current;
+        }
+        else {
+            current = 0;
+        }
+    }
+    return longest;
+}
+/** A fenced code block whose fence is longer than any backtick run inside, so the content cannot close it. */
+function fence(content, info = 'text') {
+    const ticks = '`'.repeat(Math.max(3, longestRun(content, '`') + 1));
+    const body = content.endsWith('\n') ? content : `${content}\n`;
+    return `${ticks}${info}\n${body}${ticks}`;
+}
+/** Inline code that survives backticks in the value (GitHub strips one space of padding on each side). */
+function inlineCode(value) {
+    const flat = value.replace(/\r?\n/g, ' ');
+    const ticks = '`'.repeat(longestRun(flat, '`') + 1);
+    const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
+    return `${ticks}${pad}${flat}${pad}${ticks}`;
+}
+/** Plain text for a table cell: no HTML, no pipes or newlines breaking the row. */
+function tableCell(text) {
+    return escapeHtml(text).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+function formatNumber(n) {
+    return n.toLocaleString('en-US');
+}
+function plural(n, word, many = `${word}s`) {
+    return `${formatNumber(n)} ${n === 1 ? word : many}`;
+}
+/** A collapsed block; the blank lines let GitHub render Markdown inside it. */
+function details(summary, body, open = false) {
+    return `<details${open ? ' open' : ''}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** "a, b and c" */
+function joinWords(words) {
+    if (words.length <= 1)
+        return words.join('');
+    return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/comment-budget.ts
+// Fitting the comment into a size limit. The plan text gives way first, then the resource lists (least important
+// first); every cut is said where it happened, and the caller states it at the top of the comment.
+
+/** Lists longer than this are collapsed into a <details> block. */
+const COLLAPSE_AT = 15;
+function renderList(section, limit = section.items.length) {
+    const shown = Math.min(limit, section.items.length);
+    const lines = section.items.slice(0, shown);
+    const hidden = section.items.length - shown;
+    if (hidden > 0)
+        lines.push(section.header
+            ? `| | … | ${formatNumber(hidden)} more not shown | |`
+            : `- … ${formatNumber(hidden)} more not shown`);
+    const body = [section.intro, section.header ? `${section.header}\n${lines.join('\n')}` : lines.join('\n')]
+        .filter((part) => part !== undefined)
+        .join('\n\n');
+    if (section.collapsible && section.items.length > COLLAPSE_AT) {
+        return `${section.title.startsWith('#') ? `${section.title}\n\n` : ''}${details(escapeSummary(section.summaryTitle), body)}`;
+    }
+    return `${section.title}\n\n${body}`;
+}
+function escapeSummary(text) {
+    return text.replace(/</g, '&lt;');
+}
+function countLines(text, from = 0, to = text.length) {
+    let n = 0;
+    for (let i = text.indexOf('\n', from); i !== -1 && i < to; i = text.indexOf('\n', i + 1))
+        n++;
+    return n;
+}
+function totalLines(text) {
+    return text === '' ? 0 : countLines(text) + (text.endsWith('\n') ? 0 : 1);
+}
+/**
+ * Keeps the start of the text (the resources in plan order) and its end (tofu's "Plan: …" line, outputs and
+ * warnings), cut at line boundaries, with a line saying how much is missing in between.
+ */
+function shortenText(text, budget) {
+    const lines = totalLines(text);
+    if (text.length <= budget)
+        return { text, totalLines: lines, cutLines: 0 };
+    const marker = (n) => `\n… ${plural(n, 'line')} cut here to fit the comment (the plan has ${formatNumber(lines)}) …\n`;
+    const room = Math.max(0, budget - marker(lines).length);
+    let headEnd = text.lastIndexOf('\n', Math.floor(room * 0.75));
+    headEnd = headEnd === -1 ? 0 : headEnd;
+    let tailStart = text.indexOf('\n', text.length - (room - headEnd));
+    tailStart = tailStart === -1 || tailStart < headEnd ? text.length : tailStart + 1;
+    const cut = countLines(text, headEnd, tailStart);
+    const shortened = `${text.slice(0, headEnd)}${marker(cut)}${text.slice(tailStart)}`;
+    return { text: shortened, totalLines: lines, cutLines: cut };
+}
+/**
+ * Item limits per list so that the rendered lists fit in `budget` characters: lists are filled in priority order,
+ * each taking as many items as still fit. Returns one limit per section, in the given order.
+ */
+function listLimits(sections, budget) {
+    const limits = sections.map(() => 0);
+    let used = sections.reduce((sum, s) => sum + renderList(s, 0).length + 2, 0);
+    const order = sections.map((s, i) => i).sort((a, b) => sections[a].priority - sections[b].priority);
+    for (const i of order) {
+        const items = sections[i].items;
+        let n = 0;
+        while (n < items.length && used + items[n].length + 1 <= budget) {
+            used += items[n].length + 1;
+            n++;
+        }
+        limits[i] = n;
+        if (n < items.length)
+            break; // later lists get nothing: keep the important ones whole rather than all partial
+    }
+    return limits;
+}
+
+;// CONCATENATED MODULE: ./src/report/comment-sections.ts
+
+// Dangerous actions first, in the comment and in what survives shortening.
+const ACTIONS = [
+    { action: 'delete', label: 'Destroy', priority: 1 },
+    { action: 'replace', label: 'Replace', priority: 2 },
+    { action: 'create', label: 'Create', priority: 5 },
+    { action: 'update', label: 'Update in place', priority: 4 },
+    { action: 'import', label: 'Import', priority: 6 },
+    { action: 'move', label: 'Move', priority: 7 },
+    { action: 'forget', label: 'Forget (removed from state, not destroyed)', priority: 3 },
+    { action: 'read', label: 'Read (data sources)', priority: 9 },
+];
+const REASONS = {
+    replace_because_tainted: 'tainted',
+    replace_by_request: 'replacement requested',
+    replace_by_triggers: 'replace_triggered_by',
+    replace_because_cannot_update: 'cannot be updated in place',
+    delete_because_no_resource_config: 'not in the configuration',
+    delete_because_no_module: 'its module is gone',
+    delete_because_wrong_repetition: 'count/for_each changed',
+    delete_because_count_index: 'count no longer includes it',
+    delete_because_each_key: 'for_each no longer includes it',
+    delete_because_no_move_target: 'moved to an address that does not exist',
+    read_because_config_unknown: 'configuration known only after apply',
+    read_because_dependency_pending: 'depends on pending changes',
+};
+const STATUS_ICON = { ok: '✅', fail: '❌', warn: '⚠️' };
+function planCounts(s) {
+    const parts = [
+        `${formatNumber(s.add)} to add`,
+        `${formatNumber(s.change)} to change`,
+        `${formatNumber(s.destroy)} to destroy`,
+    ];
+    if (s.replace > 0)
+        parts.push(`${formatNumber(s.replace)} replaced`);
+    if (s.import > 0)
+        parts.push(`${formatNumber(s.import)} to import`);
+    if (s.move > 0)
+        parts.push(`${formatNumber(s.move)} moved`);
+    if (s.forget > 0)
+        parts.push(`${formatNumber(s.forget)} to forget`);
+    return parts.join(', ');
+}
+function planStatus(plan) {
+    if (plan.exitCode === 1)
+        return `${STATUS_ICON.fail} failed (\`tofu plan\` exit code 1)`;
+    const s = plan.summary;
+    if (plan.exitCode === 0)
+        return s && s.outputChanges.length === 0 ? 'no changes' : 'no changes to resources';
+    if (!s)
+        return 'changes (see the plan text)';
+    const outputs = s.outputChanges.length > 0 ? `; ${plural(s.outputChanges.length, 'output')} changed` : '';
+    return `${planCounts(s)}${outputs}`;
+}
+function policyStatus(policy) {
+    if (policy.inputs.length === 0)
+        return 'not run';
+    const warnings = policy.warnings.length > 0 ? `, ${plural(policy.warnings.length, 'warning')}` : '';
+    if (policy.result === 'fail')
+        return `${STATUS_ICON.fail} failed: ${plural(policy.failures.length, 'failure')}${warnings}`;
+    return `${policy.warnings.length > 0 ? STATUS_ICON.warn : STATUS_ICON.ok} passed${warnings}`;
+}
+function statusLine(report) {
+    return `**Plan:** ${planStatus(report.plan)} · **Policy:** ${policyStatus(report.policy)}`;
+}
+// The warning names resources, but a bounded number: the lists below carry the rest.
+const WARNING_NAMES = 20;
+function nameSome(changes, max) {
+    const names = changes.slice(0, max).map((c) => inlineCode(c.address));
+    if (changes.length > max)
+        names.push(`${formatNumber(changes.length - max)} more`);
+    return joinWords(names);
+}
+/** The bold warning when anything is destroyed or replaced, naming up to `names` of each; empty otherwise. */
+function destroyWarning(summary, names = WARNING_NAMES) {
+    if (!summary)
+        return '';
+    const destroyed = summary.changes.filter((c) => c.action === 'delete');
+    const replaced = summary.changes.filter((c) => c.action === 'replace');
+    if (destroyed.length === 0 && replaced.length === 0)
+        return '';
+    const what = [];
+    if (destroyed.length > 0)
+        what.push(`destroys ${plural(destroyed.length, 'resource')}`);
+    if (replaced.length > 0)
+        what.push(`replaces ${plural(replaced.length, 'resource')} (destroyed, then created again)`);
+    const lines = [`> [!CAUTION]`, `> **This plan ${what.join(' and ')}.**`];
+    if (names > 0 && destroyed.length > 0)
+        lines.push(`> **Destroyed:** ${nameSome(destroyed, names)}`);
+    if (names > 0 && replaced.length > 0)
+        lines.push(`> **Replaced:** ${nameSome(replaced, names)}`);
+    return lines.join('\n');
+}
+function findingRow(kind, f) {
+    const icon = kind === 'failure' ? `${STATUS_ICON.fail} failure` : `${STATUS_ICON.warn} warning`;
+    const rule = f.ruleId ? inlineCode(f.ruleId) : tableCell(f.namespace);
+    const concerns = f.subject ? `${inlineCode(f.subject)} (${f.input})` : f.input;
+    return `| ${icon} | ${rule} | ${tableCell(f.message)} | ${concerns} |`;
+}
+function policySection(policy) {
+    const items = [
+        ...policy.failures.map((f) => findingRow('failure', f)),
+        ...policy.warnings.map((f) => findingRow('warning', f)),
+    ];
+    if (items.length === 0)
+        return undefined;
+    return {
+        group: 'policy',
+        priority: 0,
+        title: '### Policy',
+        summaryTitle: `Policy: ${plural(policy.failures.length, 'failure')}, ${plural(policy.warnings.length, 'warning')}`,
+        header: '| | Rule | Message | Concerns |\n| --- | --- | --- | --- |',
+        items,
+        collapsible: false,
+    };
+}
+function changeNote(c) {
+    const notes = [];
+    if (c.previousAddress && c.action !== 'move')
+        notes.push(`moved from ${inlineCode(c.previousAddress)}`);
+    if (c.importing && c.action !== 'import')
+        notes.push('imported');
+    if (c.deposed)
+        notes.push(`deposed object ${inlineCode(c.deposed)}`);
+    if (c.replacePaths?.length)
+        notes.push(`forced by ${joinWords(c.replacePaths.map(inlineCode))}`);
+    else if (c.reason && REASONS[c.reason])
+        notes.push(REASONS[c.reason]);
+    return notes.join('; ');
+}
+function changeAddress(c) {
+    if (c.action === 'move' && c.previousAddress)
+        return `${inlineCode(c.previousAddress)} → ${inlineCode(c.address)}`;
+    return inlineCode(c.address);
+}
+/** A note shared by every item (1,000 instances "forced by `triggers_replace`") is said once, not per line. */
+function changeItems(changes) {
+    const notes = changes.map(changeNote);
+    const shared = changes.length > 1 && notes[0] !== '' && notes.every((n) => n === notes[0]) ? notes[0] : undefined;
+    const items = changes.map((c, i) => `- ${changeAddress(c)}${!shared && notes[i] ? ` — ${notes[i]}` : ''}`);
+    return shared ? { intro: `All of them: ${shared}.`, items } : { items };
+}
+function changeSections(summary) {
+    if (!summary)
+        return [];
+    const sections = [];
+    for (const { action, label, priority } of ACTIONS) {
+        const changes = summary.changes.filter((c) => c.action === action);
+        if (changes.length === 0)
+            continue;
+        sections.push({
+            group: 'changes',
+            priority,
+            title: `**${label}** (${formatNumber(changes.length)})`,
+            summaryTitle: `${label} (${formatNumber(changes.length)})`,
+            ...changeItems(changes),
+            collapsible: true,
+        });
+    }
+    return sections;
+}
+const DRIFT_ACTION = { update: 'changed', delete: 'deleted', move: 'moved' };
+function driftSection(summary) {
+    if (!summary || summary.drift.length === 0)
+        return undefined;
+    return {
+        group: 'drift',
+        priority: 3,
+        title: `### Changes outside OpenTofu (${formatNumber(summary.drift.length)})`,
+        summaryTitle: `Changes outside OpenTofu (${formatNumber(summary.drift.length)})`,
+        intro: 'The refresh found these objects changed since the last apply, by something other than OpenTofu. ' +
+            'The plan above starts from their current state.',
+        items: summary.drift.map((d) => `- ${inlineCode(d.address)} — ${DRIFT_ACTION[d.action] ?? d.action}`),
+        collapsible: true,
+    };
+}
+function outputSection(summary) {
+    if (!summary || summary.outputChanges.length === 0)
+        return undefined;
+    return {
+        group: 'changes',
+        priority: 8,
+        title: `**Outputs** (${formatNumber(summary.outputChanges.length)})`,
+        summaryTitle: `Outputs (${formatNumber(summary.outputChanges.length)})`,
+        items: summary.outputChanges.map((o) => `- ${inlineCode(o.name)} — ${o.action}`),
+        collapsible: true,
+    };
+}
+function footer(report) {
+    const sha = report.headSha ? inlineCode(report.headSha.slice(0, 12)) : 'unknown';
+    const run = report.runUrl ? ` · [Workflow run](${report.runUrl})` : '';
+    return `---\n**On merge to main:** ${report.onMerge}\n\n<sub>Head ${sha}${run} · flux-bootstrap</sub>`;
+}
+
+;// CONCATENATED MODULE: ./src/report/scrub.ts
+const SCRUBBED = '***';
+// Fragments shorter than this are not scrubbed on their own (only as part of the whole secret): a line such as
+// `kind: Config` or `---` of a kubeconfig is structure, and hiding it everywhere would garble the plan.
+const MIN_FRAGMENT = 16;
+/** Every form in which a secret could show up in tofu's output, longest first. */
+function secretVariants(secrets) {
+    const variants = new Set();
+    const add = (value, minimum) => {
+        if (value.trim().length >= minimum)
+            variants.add(value);
+    };
+    for (const secret of secrets) {
+        if (!secret || secret.trim() === '')
+            continue;
+        add(secret, 1);
+        add(secret.trim(), 1);
+        // tofu quotes strings with JSON-like escapes ("a\nb"), in plan text and in its JSON.
+        add(JSON.stringify(secret).slice(1, -1), 1);
+        for (const line of secret.split(/\r?\n/)) {
+            add(line.trim(), MIN_FRAGMENT);
+            // The value of a `key: value` line (a kubeconfig's token, client-key-data…) printed without its key.
+            const value = /^[\s-]*[\w.-]+:\s+["']?(.*?)["']?\s*$/.exec(line)?.[1];
+            if (value)
+                add(value, MIN_FRAGMENT);
+        }
+    }
+    return [...variants].sort((a, b) => b.length - a.length);
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+/** Compiles the secrets once into a scrubber, for callers that scrub many strings (the comment's fields). */
+function secretScrubber(secrets) {
+    const variants = secretVariants(secrets);
+    if (variants.length === 0)
+        return (text) => text;
+    // One alternation, longest first, so a whole secret is replaced before any of its fragments could be.
+    const pattern = new RegExp(variants.map(escapeRegExp).join('|'), 'g');
+    return (text) => text.replace(pattern, SCRUBBED);
+}
+function scrubSecrets(text, secrets) {
+    return secretScrubber(secrets)(text);
+}
+/** The report with every secret scrubbed from every string the comment shows. */
+function scrubPlanReport(report, secrets) {
+    if (!secrets || secrets.length === 0)
+        return report;
+    const scrub = secretScrubber(secrets);
+    const finding = (f) => ({
+        ...f,
+        message: scrub(f.message),
+        namespace: scrub(f.namespace),
+        ...(f.subject !== undefined ? { subject: scrub(f.subject) } : {}),
+    });
+    // Resource keys come from configuration values (for_each keys), so addresses are scrubbed too.
+    const change = (c) => ({
+        ...c,
+        address: scrub(c.address),
+        ...(c.previousAddress !== undefined ? { previousAddress: scrub(c.previousAddress) } : {}),
+    });
+    const s = report.plan.summary;
+    const summary = s
+        ? {
+            summary: {
+                ...s,
+                changes: s.changes.map(change),
+                drift: s.drift.map(change),
+                outputChanges: s.outputChanges.map((o) => ({ ...o, name: scrub(o.name) })),
+            },
+        }
+        : {};
+    return {
+        ...report,
+        target: scrub(report.target),
+        onMerge: scrub(report.onMerge),
+        policy: {
+            ...report.policy,
+            failures: report.policy.failures.map(finding),
+            warnings: report.policy.warnings.map(finding),
+        },
+        plan: {
+            ...report.plan,
+            text: scrub(report.plan.text),
+            ...(report.plan.error !== undefined ? { error: scrub(report.plan.error) } : {}),
+            ...summary,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/comment.ts
+
+
+
+
+/** GitHub refuses issue comments longer than this many characters. */
+const GITHUB_COMMENT_LIMIT = 65_536;
+/** Room kept free for the apply status that updateCommentStatus adds later (see comment-status.ts). */
+const STATUS_RESERVE = 1_024;
+const MARKER_PREFIX = '<!-- flux-bootstrap:';
+const MARKER = /^\s*<!-- flux-bootstrap:(\{[^\n]*?\}) -->/;
+/** Below this many characters a shortened plan text is not worth showing; the lists get the room instead. */
+const MIN_PLAN_TEXT = 1_000;
+/** The hidden first line. `<` and `>` are escaped inside the JSON so no value can close the HTML comment. */
+function metadataMarker(metadata) {
+    const json = JSON.stringify(metadata).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+    return `${MARKER_PREFIX}${json} -->`;
+}
+/** Reads the marker on the comment's first line; null for any other comment or a marker of another format. */
+function parseCommentMetadata(body) {
+    const match = MARKER.exec(body);
+    if (!match)
+        return null;
+    let value;
+    try {
+        value = JSON.parse(match[1]);
+    }
+    catch {
+        return null;
+    }
+    const m = value;
+    if (!m || m.version !== 1 || typeof m.target !== 'string' || typeof m.headSha !== 'string')
+        return null;
+    if (m.planHash !== null && typeof m.planHash !== 'string')
+        return null;
+    if (m.status !== undefined && !['planned', 'applied', 'apply-failed'].includes(m.status))
+        return null;
+    const metadata = { version: 1, target: m.target, headSha: m.headSha, planHash: m.planHash };
+    if (m.status)
+        metadata.status = m.status;
+    return metadata;
+}
+/** tofu's output starts and ends with blank lines that only take room. */
+function normaliseText(report) {
+    const trim = (text) => text.replace(/^(?:[ \t]*\r?\n)+/, '').trimEnd();
+    const error = report.plan.error !== undefined ? { error: trim(report.plan.error) } : {};
+    return { ...report, plan: { ...report.plan, text: trim(report.plan.text), ...error } };
+}
+function whereFullPlan(report) {
+    const file = report.planTextPath
+        ? `the file ${inlineCode(report.planTextPath)} (output \`plan-text-path\`)`
+        : 'the file named by the `plan-text-path` output';
+    const log = report.runUrl ? `the [workflow run](${report.runUrl})’s log` : 'the workflow run’s log';
+    return `The full plan is in ${log} and ${file}.`;
+}
+function describeCuts(report, layout) {
+    const cuts = [];
+    const text = layout.text;
+    if (report.plan.text !== '' && !text)
+        cuts.push('the plan text is left out');
+    else if (text && text.cutLines > 0) {
+        cuts.push(`the plan text shows ${formatNumber(text.totalLines - text.cutLines)} of ${plural(text.totalLines, 'line')}`);
+    }
+    if (layout.error && layout.error.cutLines > 0)
+        cuts.push('the error output is shortened');
+    const total = layout.sections.reduce((n, s) => n + s.items.length, 0);
+    const shown = layout.sections.reduce((n, s, i) => n + Math.min(layout.limits[i], s.items.length), 0);
+    if (shown < total)
+        cuts.push(`the lists show ${formatNumber(shown)} of ${plural(total, 'entry', 'entries')}`);
+    return cuts;
+}
+function truncationNote(report, layout, limitLabel) {
+    if (!layout.shortened)
+        return '';
+    const cuts = describeCuts(report, layout);
+    return [
+        '> [!NOTE]',
+        `> This was shortened to fit ${limitLabel}: ${joinWords(cuts)}.`,
+        `> ${whereFullPlan(report)}`,
+    ].join('\n');
+}
+function planTextBlock(report, text) {
+    const title = report.plan.exitCode === 1 ? 'Output of <code>tofu plan</code>' : 'Full plan';
+    if (report.plan.text === '')
+        return '';
+    if (!text)
+        return details(`${title}: not shown, too large`, whereFullPlan(report));
+    const cut = text.cutLines > 0 ? `, ${formatNumber(text.cutLines)} cut` : '';
+    return details(`${title} (${plural(text.totalLines, 'line')}${cut})`, fence(text.text));
+}
+function errorBlock(error) {
+    if (!error || error.text.trim() === '')
+        return '';
+    return `### Plan failed\n\n${fence(error.text)}`;
+}
+function renderGroups(layout) {
+    const out = [];
+    for (const group of ['policy', 'changes', 'drift']) {
+        const members = layout.sections.map((s, i) => [s, i]).filter(([s]) => s.group === group);
+        if (members.length === 0)
+            continue;
+        if (group === 'changes')
+            out.push('### Resource changes');
+        for (const [section, i] of members)
+            out.push(renderList(section, layout.limits[i]));
+    }
+    return out;
+}
+/** The hidden marker and the title: the first two blocks of every form of the comment. */
+function heading(report) {
+    const { target, headSha, planHash } = report;
+    return [
+        metadataMarker({ version: 1, target, headSha, planHash, status: 'planned' }),
+        `### flux-bootstrap plan for ${inlineCode(target)}`,
+    ];
+}
+function assemble(report, layout, limitLabel) {
+    const blocks = [
+        ...heading(report),
+        statusLine(report),
+        destroyWarning(report.plan.summary, layout.warningNames),
+        truncationNote(report, layout, limitLabel),
+        errorBlock(layout.error),
+        ...renderGroups(layout),
+        planTextBlock(report, layout.text),
+        footer(report),
+    ];
+    return `${blocks.filter((b) => b !== '').join('\n\n')}\n`;
+}
+function buildSections(report) {
+    const summary = report.plan.summary;
+    return [
+        policySection(report.policy),
+        ...changeSections(summary),
+        outputSection(summary),
+        driftSection(summary),
+    ].filter((s) => s !== undefined);
+}
+/**
+ * Shrinks `budget` until `build(budget)` fits in `limit`: the layouts' sizes are not exactly additive (fences grow
+ * with the content, numbers change width), so the estimate is checked and corrected by the overflow.
+ */
+function fitting(limit, first, build) {
+    let budget = first;
+    for (let attempt = 0; attempt < 8 && budget >= 0; attempt++) {
+        const body = build(budget);
+        if (body.length <= limit)
+            return body;
+        budget -= body.length - limit + 16;
+    }
+    return undefined;
+}
+/** Renders the comment within options.maxLength characters, shortening the plan text first, then the lists. */
+function renderPlanComment(report, options = {}) {
+    const limit = options.maxLength ?? GITHUB_COMMENT_LIMIT - STATUS_RESERVE;
+    const label = options.maxLength === undefined ? 'GitHub’s size limit for comments' : `${formatNumber(limit)} characters`;
+    const r = normaliseText(scrubPlanReport(report, options.secrets));
+    const sections = buildSections(r);
+    const all = sections.map((s) => s.items.length);
+    const none = sections.map(() => 0);
+    const error = r.plan.error !== undefined ? shortenText(r.plan.error, Infinity) : undefined;
+    const text = shortenText(r.plan.text, Infinity);
+    const full = { sections, limits: all, text, error, shortened: false, warningNames: WARNING_NAMES };
+    const body = assemble(r, full, label);
+    if (body.length <= limit)
+        return body;
+    // 1. The plan text gives way first, down to a size still worth reading.
+    const emptyText = { text: '', totalLines: totalLines(r.plan.text), cutLines: totalLines(r.plan.text) };
+    const base = { ...full, shortened: true };
+    const withoutText = assemble(r, { ...base, text: emptyText }, label).length;
+    const textBudget = limit - withoutText;
+    if (textBudget >= MIN_PLAN_TEXT) {
+        const fitted = fitting(limit, textBudget, (b) => assemble(r, { ...base, text: shortenText(r.plan.text, b) }, label));
+        if (fitted)
+            return fitted;
+    }
+    // 2. No plan text; the error output (if any) shortened to what still fits.
+    const errorText = r.plan.error ?? '';
+    const errorFor = (budget) => error ? shortenText(errorText, Math.max(0, Math.min(errorText.length, budget))) : undefined;
+    const noText = { ...base, text: undefined, error: errorFor(MIN_PLAN_TEXT) };
+    const errorBudget = limit - assemble(r, { ...noText, error: errorFor(0) }, label).length;
+    if (errorBudget >= 0) {
+        const fittedError = fitting(limit, errorBudget, (b) => assemble(r, { ...noText, error: errorFor(b) }, label));
+        if (fittedError)
+            return fittedError;
+    }
+    // 3. The lists give way, least important first (listLimits fills them in priority order); under a very small
+    // limit the warning names fewer resources too.
+    const listsAtZero = sections.reduce((n, s) => n + renderList(s, 0).length + 2, 0);
+    for (const warningNames of [WARNING_NAMES, 3]) {
+        const layout = { ...noText, warningNames };
+        const others = assemble(r, { ...layout, limits: none }, label).length - listsAtZero;
+        const fitted = fitting(limit, limit - others, (b) => assemble(r, { ...layout, limits: listLimits(sections, b) }, label));
+        if (fitted)
+            return fitted;
+    }
+    return minimalComment(r, limit, label);
+}
+/** When not even the headings fit: status, counts and where the full report is; no lists, fences or blocks. */
+function minimalComment(report, limit, label) {
+    const blocks = [
+        ...heading(report),
+        statusLine(report),
+        destroyWarning(report.plan.summary, 0),
+        `> [!NOTE]\n> The report does not fit in ${label}. ${whereFullPlan(report)}`,
+        footer(report),
+    ];
+    const body = `${blocks.filter((b) => b !== '').join('\n\n')}\n`;
+    return body.length <= limit ? body : body.slice(0, limit);
+}
+
+;// CONCATENATED MODULE: ./src/report/comment-status.ts
+// Pure update of an existing plan comment after the apply on main: the marker's status and a banner at the top
+// saying whether the reviewed plan was applied, with the run that did it. The rest of the comment stays as it was.
+
+
+const BANNER_START = '<!-- flux-bootstrap-status -->';
+const BANNER_END = '<!-- /flux-bootstrap-status -->';
+const BANNER = /<!-- flux-bootstrap-status -->[\s\S]*?<!-- \/flux-bootstrap-status -->\n*/;
+const MAX_DETAIL = 400;
+function banner(update) {
+    const run = update.runUrl ? ` by [this workflow run](${update.runUrl})` : '';
+    const commit = update.sha ? ` at ${inlineCode(update.sha.slice(0, 12))}` : '';
+    const detail = update.detail ? ` ${update.detail.replace(/\s+/g, ' ').slice(0, MAX_DETAIL)}` : '';
+    const lines = update.status === 'applied'
+        ? ['> [!TIP]', `> **Applied on main**${commit}${run}.${detail}`]
+        : ['> [!WARNING]', `> **The apply on main failed**${commit}${run}.${detail}`];
+    return `${BANNER_START}\n${lines.join('\n')}\n${BANNER_END}\n\n`;
+}
+/** Returns the comment body with the new status; throws when the body is not a flux-bootstrap plan comment. */
+function withApplyStatus(body, update) {
+    const metadata = parseCommentMetadata(body);
+    if (!metadata)
+        throw new Error('the comment does not start with a flux-bootstrap marker');
+    const next = { ...metadata, status: update.status };
+    const firstLineEnd = body.indexOf('\n');
+    const rest = (firstLineEnd === -1 ? '' : body.slice(firstLineEnd + 1)).replace(/^\n+/, '').replace(BANNER, '');
+    const updated = `${metadataMarker(next)}\n\n${banner(update)}${rest}`;
+    // The plan comment leaves STATUS_RESERVE characters free; a body from elsewhere could still be too long.
+    if (updated.length > GITHUB_COMMENT_LIMIT) {
+        return `${updated.slice(0, GITHUB_COMMENT_LIMIT - STATUS_RESERVE)}\n\n… (cut to fit the size limit)\n`;
+    }
+    return updated;
+}
+
+;// CONCATENATED MODULE: ./src/report/github.ts
+// The GitHub edge of the report stage: finds, creates and updates the one plan comment per target, and finds the
+// merged pull request of a commit for the apply's reviewed-plan check. Every failure is a GitHubCommentError with
+// a reason fit for a warning: a comment that cannot be posted never fails the run by itself.
+//
+// Whose comments are ours: only comments written by the token's own identity are edited, found, or trusted for
+// the reviewed plan. A user token answers GET /user. An installation token (the workflow's GITHUB_TOKEN, or a
+// GitHub App's) gets 403 there, and nothing else an installation token may call names its bot user; so it is taken
+// to be `github-actions[bot]`, the GITHUB_TOKEN's author, unless `authorLogin` names another app's bot
+// (`<app-slug>[bot]`). After creating a comment the author GitHub recorded is known for sure and is what the
+// duplicate clean-up matches, so even a wrong assumption ends with one comment, never with someone else's edited.
+
+
+
+
+
+
+const INSTALLATION_BOT_LOGIN = 'github-actions[bot]';
+/** A failure to reach or change the comment, with a message that says why and what to do. */
+class GitHubCommentError extends Error {
+    kind;
+    status;
+    constructor(kind, message, status) {
+        super(message);
+        this.kind = kind;
+        this.status = status;
+        this.name = 'GitHubCommentError';
+    }
+}
+/** Upper bound on one wait asked for by a rate limit; longer waits give up rather than stall the job. */
+const MAX_RATE_LIMIT_WAIT_S = 60;
+function client(args) {
+    if (!args.token) {
+        throw new GitHubCommentError('no-token', 'No GitHub token: the comment needs the `github-token` input (default `${{ github.token }}`).');
+    }
+    const retries = args.retries ?? 3;
+    const base = args.retryBaseMs ?? 1000;
+    const again = (after, _options, _octokit, count) => count < retries && after <= MAX_RATE_LIMIT_WAIT_S;
+    return getOctokit(args.token, {
+        baseUrl: args.apiUrl.replace(/\/+$/, ''),
+        retry: { retries, retryAfterBaseValue: base },
+        // A fresh id per client: the plugin spaces writes per id, and separate runs never share a limiter either.
+        throttle: { id: (0,external_node_crypto_.randomUUID)(), retryAfterBaseValue: base, onRateLimit: again, onSecondaryRateLimit: again },
+        log: { debug: () => { }, info: () => { }, warn: () => { }, error: () => { } },
+    }, retry, throttling);
+}
+function toCommentError(error, action) {
+    if (error instanceof GitHubCommentError)
+        return error;
+    const status = error.status;
+    const raw = error instanceof Error ? error.message : String(error);
+    const message = raw.split(' - https://')[0].trim(); // drop the documentation link Octokit appends
+    if (typeof status !== 'number')
+        return new GitHubCommentError('unexpected', `Could not ${action}: ${message}`);
+    const said = `GitHub answered ${status}: ${message}`;
+    if (status === 401) {
+        return new GitHubCommentError('unauthorized', `Could not ${action}: ${said}. Check the \`github-token\` input.`, status);
+    }
+    if (status === 403 && /rate limit/i.test(message)) {
+        return new GitHubCommentError('rate-limited', `Could not ${action}: ${said} (still limited after waiting).`, status);
+    }
+    if (status === 403) {
+        return new GitHubCommentError('forbidden', `Could not ${action}: ${said}. Pull requests from forks get a read-only token; otherwise give the job ` +
+            '`permissions: pull-requests: write`.', status);
+    }
+    if (status === 404) {
+        return new GitHubCommentError('not-found', `Could not ${action}: ${said}. Check the repository, the pull request and the token's access.`, status);
+    }
+    if (status === 429)
+        return new GitHubCommentError('rate-limited', `Could not ${action}: ${said}.`, status);
+    if (status >= 500) {
+        return new GitHubCommentError('unavailable', `Could not ${action}: ${said} (GitHub unavailable, retries exhausted).`, status);
+    }
+    return new GitHubCommentError('rejected', `Could not ${action}: ${said}.`, status);
+}
+async function attempt(action, work) {
+    try {
+        return await work();
+    }
+    catch (error) {
+        throw toCommentError(error, action);
+    }
+}
+/** The login whose comments are ours: see the note at the top of this file. */
+async function tokenLogin(octokit, authorLogin) {
+    if (authorLogin)
+        return authorLogin;
+    try {
+        const { data } = await octokit.rest.users.getAuthenticated();
+        return data.login;
+    }
+    catch (error) {
+        const status = error.status;
+        if (status === 403 || status === 404)
+            return INSTALLATION_BOT_LOGIN;
+        throw error;
+    }
+}
+const sameLogin = (a, b) => a?.toLowerCase() === b.toLowerCase();
+async function listComments(octokit, args) {
+    return await octokit.paginate(octokit.rest.issues.listComments, {
+        owner: args.owner,
+        repo: args.repo,
+        issue_number: args.issueNumber,
+        per_page: 100,
+    });
+}
+/** Our comments for the target, oldest first (comment ids grow with time). */
+function oursFor(comments, login, target) {
+    const ours = [];
+    for (const c of comments) {
+        if (!sameLogin(c.user?.login, login))
+            continue;
+        const metadata = parseCommentMetadata(c.body ?? '');
+        if (metadata?.target === target)
+            ours.push({ ...c, metadata });
+    }
+    return ours.sort((a, b) => a.id - b.id);
+}
+async function deleteComments(octokit, args, ids) {
+    for (const id of ids) {
+        try {
+            await octokit.rest.issues.deleteComment({ owner: args.owner, repo: args.repo, comment_id: id });
+        }
+        catch (error) {
+            // Another run cleaning up the same duplicates got there first.
+            if (error.status !== 404)
+                throw error;
+        }
+    }
+}
+async function updateBody(octokit, args, comment, body) {
+    if (comment.body === body)
+        return;
+    await octokit.rest.issues.updateComment({ owner: args.owner, repo: args.repo, comment_id: comment.id, body });
+}
+/**
+ * Creates or updates the one comment of this target. Two runs racing may both create one: after creating, the
+ * comments are listed again, the oldest is kept (with this run's body) and every newer one of ours is deleted.
+ */
+async function upsertPlanComment(args) {
+    return attempt(`post the plan comment on #${args.issueNumber}`, async () => {
+        const octokit = client(args);
+        const login = await tokenLogin(octokit, args.authorLogin);
+        const existing = oursFor(await listComments(octokit, args), login, args.target);
+        if (existing.length > 0) {
+            const [keep, ...duplicates] = existing;
+            await updateBody(octokit, args, keep, args.body);
+            await deleteComments(octokit, args, duplicates.map((c) => c.id));
+            return { url: keep.html_url, id: keep.id, created: false };
+        }
+        const { data: created } = await octokit.rest.issues.createComment({
+            owner: args.owner,
+            repo: args.repo,
+            issue_number: args.issueNumber,
+            body: args.body,
+        });
+        const author = created.user?.login ?? login;
+        const [oldest, ...newer] = oursFor(await listComments(octokit, args), author, args.target);
+        if (!oldest || oldest.id === created.id) {
+            await deleteComments(octokit, args, newer.map((c) => c.id));
+            return { url: created.html_url, id: created.id, created: true };
+        }
+        // Another run created one first: ours (and any other late one) goes, the first one takes this run's body.
+        await deleteComments(octokit, args, [...newer.map((c) => c.id), created.id].filter((id, i, all) => all.indexOf(id) === i));
+        await updateBody(octokit, args, oldest, args.body);
+        return { url: oldest.html_url, id: oldest.id, created: false };
+    });
+}
+/** Our comment of this target (the oldest if several), for the apply's reviewed-plan check; null when none. */
+async function findPlanComment(args) {
+    return attempt(`read the plan comments of #${args.issueNumber}`, async () => {
+        const octokit = client(args);
+        const login = await tokenLogin(octokit, args.authorLogin);
+        const [found] = oursFor(await listComments(octokit, args), login, args.target);
+        return found ? { id: found.id, url: found.html_url, body: found.body ?? '', metadata: found.metadata } : null;
+    });
+}
+/** Marks a plan comment applied or failed after the apply on main, with the run's link; returns its URL. */
+async function updateCommentStatus(args) {
+    return attempt(`update the status of plan comment ${args.commentId}`, async () => {
+        const octokit = client(args);
+        const { data } = await octokit.rest.issues.getComment({
+            owner: args.owner,
+            repo: args.repo,
+            comment_id: args.commentId,
+        });
+        if (!parseCommentMetadata(data.body ?? '')) {
+            throw new GitHubCommentError('not-found', `Comment ${args.commentId} is not a flux-bootstrap plan comment.`);
+        }
+        const body = withApplyStatus(data.body ?? '', args);
+        const { data: updated } = await octokit.rest.issues.updateComment({
+            owner: args.owner,
+            repo: args.repo,
+            comment_id: args.commentId,
+            body,
+        });
+        return { url: updated.html_url, id: updated.id };
+    });
+}
+/** The pull request whose merge produced `sha` (merge, squash or rebase), or null for a direct push. */
+async function findMergedPullRequest(args) {
+    return attempt(`find the pull request merged as ${args.sha.slice(0, 12)}`, async () => {
+        const octokit = client(args);
+        const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+            owner: args.owner,
+            repo: args.repo,
+            commit_sha: args.sha,
+        });
+        for (const listed of data) {
+            // The list's entries usually carry merge fields; when not, the pull request itself does.
+            const pull = listed.merged_at === undefined || listed.merge_commit_sha === undefined
+                ? (await octokit.rest.pulls.get({ owner: args.owner, repo: args.repo, pull_number: listed.number }))
+                    .data
+                : listed;
+            if (pull.merged_at && pull.merge_commit_sha === args.sha) {
+                const headSha = pull.head?.sha;
+                return { number: pull.number, url: pull.html_url, ...(headSha ? { headSha } : {}) };
+            }
+        }
+        return null;
+    });
+}
+
+;// CONCATENATED MODULE: ./src/review/github-port.ts
+// ReviewApi over src/report/github.ts: the same token identity rules as the PR comment, so only a comment written by
+// the token's own identity is trusted as the reviewed plan.
+
+function githubReviewApi(repository) {
+    const args = {
+        token: repository.token,
+        apiUrl: repository.apiUrl,
+        owner: repository.owner,
+        repo: repository.repo,
+    };
+    return {
+        async findMergedPullRequest(sha) {
+            const pull = await findMergedPullRequest({ ...args, sha });
+            // headSha is read when github.ts provides it (the pull request's head.sha); the comparison then also says
+            // whether the recorded plan was of the merged head.
+            return pull ? { number: pull.number, url: pull.url, headSha: pull.headSha } : null;
+        },
+        async findPlanComment(pullNumber, target) {
+            const found = await findPlanComment({ ...args, issueNumber: pullNumber, target });
+            return found ? { id: found.id, url: found.url, metadata: found.metadata } : null;
+        },
+        async updateCommentStatus(commentId, update) {
+            await updateCommentStatus({ ...args, commentId, ...update });
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/review/check.ts
+// The reviewed-plan check's edge: finds the pull request merged as the pushed commit and its plan comment for this
+// target, then compares with the pure core. It never throws: a missing token or a GitHub error is a 'not-checked'
+// verdict, which the gate refuses unless 'require-reviewed-plan' is false.
+
+
+
+async function checkReviewedPlan(request, api = request.token ? githubReviewApi({ ...request, token: request.token }) : undefined) {
+    if (!api)
+        return notChecked("no 'github-token' to look up the merged pull request");
+    try {
+        const pr = await api.findMergedPullRequest(request.sha);
+        const recorded = pr ? await api.findPlanComment(pr.number, request.target) : null;
+        return compareReviewedPlan(request.currentHash, recorded, pr, request.currentDescription);
+    }
+    catch (error) {
+        return notChecked(`the GitHub API failed: ${error.message}`);
+    }
+}
+/** After the apply, records its result (with the run link and the commit) on the reviewed comment; only warns. */
+async function markReviewedComment(request, review, status, detail, api = request.token ? githubReviewApi({ ...request, token: request.token }) : undefined) {
+    if (review.commentId === undefined || !api)
+        return;
+    try {
+        await api.updateCommentStatus(review.commentId, { status, runUrl: request.runUrl, sha: request.sha, detail });
+    }
+    catch (error) {
+        warning(`Could not record '${status}' on the pull request comment ${review.commentUrl ?? ''}: ${error.message}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/plan/diagnostics.ts
+// Pure reading of tofu's machine-readable output (`plan -json` UI lines, `validate -json`) into diagnostics that
+// become annotations with file and line, and into the readable lines echoed to the log.
+function toDiagnostic(raw) {
+    return {
+        severity: raw.severity === 'warning' ? 'warning' : 'error',
+        summary: raw.summary ?? 'tofu reported a problem',
+        detail: raw.detail || undefined,
+        file: raw.range?.filename,
+        line: raw.range?.start?.line,
+        column: raw.range?.start?.column,
+        endLine: raw.range?.end?.line,
+    };
+}
+function jsonLines(output) {
+    const parsed = [];
+    for (const line of output.split('\n')) {
+        if (!line.startsWith('{'))
+            continue;
+        try {
+            parsed.push(JSON.parse(line));
+        }
+        catch {
+            // A line that is not JSON is tofu's plain output (e.g. a crash message); the caller keeps it as text.
+        }
+    }
+    return parsed;
+}
+/** Diagnostics from `tofu plan -json` / `apply -json` UI lines. */
+function uiDiagnostics(output) {
+    return jsonLines(output)
+        .filter((line) => line.type === 'diagnostic' && line.diagnostic)
+        .map((line) => toDiagnostic(line.diagnostic));
+}
+/** Diagnostics from `tofu validate -json`. */
+function validateDiagnostics(output) {
+    try {
+        const parsed = JSON.parse(output);
+        return (parsed.diagnostics ?? []).map(toDiagnostic);
+    }
+    catch {
+        return [];
+    }
+}
+/** The human message of one UI line, for the log; non-JSON lines pass through unchanged. */
+function readableUiLine(line) {
+    if (!line.startsWith('{'))
+        return line === '' ? null : line;
+    try {
+        const parsed = JSON.parse(line);
+        // Diagnostics are printed as annotations; the version banner adds nothing to the log.
+        if (parsed.type === 'version')
+            return null;
+        return parsed['@message'] ?? null;
+    }
+    catch {
+        return line;
+    }
+}
+/** One line per diagnostic, for messages that must stand alone (the run's failure reason, the PR comment). */
+function describeDiagnostics(diagnostics) {
+    return diagnostics
+        .filter((d) => d.severity === 'error')
+        .map((d) => `${d.summary}${d.file ? ` (${d.file}${d.line ? `:${d.line}` : ''})` : ''}${d.detail ? `: ${d.detail}` : ''}`)
+        .join('\n');
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __nccwpck_require__(643);
+;// CONCATENATED MODULE: ./src/process.ts
+// Runs a child process from an argument array (never a shell string), streams its output to the log while
+// capturing it, and forwards SIGINT/SIGTERM so that a cancelled job lets tofu release its state lock.
+
+
+
+const FORWARDED = ['SIGINT', 'SIGTERM'];
+function runProcess(command, args, options) {
+    return new Promise((resolve, reject) => {
+        const started = external_node_perf_hooks_.performance.now();
+        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const forward = (signal) => {
+            child.kill(signal);
+        };
+        for (const signal of FORWARDED)
+            process.on(signal, forward);
+        const echo = options.echo ?? true;
+        let stdout = '';
+        let stderr = '';
+        let pending = '';
+        const echoLines = (text) => {
+            for (const line of text.split('\n')) {
+                const shown = options.echoLine ? options.echoLine(line) : line;
+                if (shown !== null)
+                    process.stdout.write(`${shown}\n`);
+            }
+        };
+        child.stdout.setEncoding('utf8').on('data', (chunk) => {
+            stdout += chunk;
+            if (!echo)
+                return;
+            const lines = (pending + chunk).split('\n');
+            pending = lines.pop() ?? '';
+            if (lines.length > 0)
+                echoLines(lines.join('\n'));
+        });
+        child.stderr.setEncoding('utf8').on('data', (chunk) => {
+            stderr += chunk;
+            if (echo)
+                process.stderr.write(chunk);
+        });
+        child.on('error', (error) => {
+            for (const signal of FORWARDED)
+                process.off(signal, forward);
+            reject(new Error(`could not start ${command}: ${error.message}`));
+        });
+        child.on('close', (code, signal) => {
+            for (const signal of FORWARDED)
+                process.off(signal, forward);
+            if (echo && pending !== '')
+                echoLines(pending);
+            // Measured so bench/ can subtract tool time from the action's own overhead (visible with step debug on).
+            core_debug(`process ${command} ${args[0] ?? ''} exited ${code ?? signal} after ${(external_node_perf_hooks_.performance.now() - started).toFixed(1)} ms`);
+            // A child killed by a signal has no exit code; report it as the shell would (128 + n), never as success.
+            resolve({ exitCode: code ?? 128 + (signal === 'SIGINT' ? 2 : 15), stdout, stderr });
+        });
+    });
+}
+/** The environment for tools: the runner's, without the action's inputs (they hold secrets tools never need). */
+function toolEnvironment(extra = {}) {
+    const env = {};
+    for (const [name, value] of Object.entries(process.env))
+        if (!name.startsWith('INPUT_'))
+            env[name] = value;
+    return { ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', ...extra };
+}
+
+;// CONCATENATED MODULE: ./src/apply/outputs.ts
+// Pure reading of `tofu output -json` into the action's Flux outputs. Only plain, non-sensitive string outputs are
+// taken: `tofu output -json` prints sensitive values in clear, so the raw text is never logged and a sensitive
+// output never becomes an action output.
+/** Root configuration output names (modules/root/outputs.tf) → FluxOutputs fields. */
+const OUTPUT_NAMES = {
+    fluxNamespace: 'flux_namespace',
+    gitRepositoryName: 'git_repository_name',
+    kustomizationName: 'kustomization_name',
+};
+class OutputsError extends Error {
+}
+function parseFluxOutputs(json) {
+    let parsed;
+    try {
+        parsed = JSON.parse(json);
+    }
+    catch {
+        throw new OutputsError('tofu output -json did not print JSON.');
+    }
+    const outputs = (parsed && typeof parsed === 'object' ? parsed : {});
+    const result = {};
+    for (const [field, name] of Object.entries(OUTPUT_NAMES)) {
+        const output = outputs[name];
+        if (output && !output.sensitive && typeof output.value === 'string' && output.value !== '')
+            result[field] = output.value;
+    }
+    return result;
+}
+/** The action's outputs (action.yml names); empty strings for what the configuration does not output. */
+function fluxActionOutputs(outputs) {
+    return {
+        'flux-namespace': outputs.fluxNamespace ?? '',
+        'git-repository-name': outputs.gitRepositoryName ?? '',
+        'kustomization-name': outputs.kustomizationName ?? '',
+    };
+}
+
+;// CONCATENATED MODULE: ./src/apply/apply.ts
+// The apply stage's edge: `tofu apply` of this run's saved plan file, never a fresh plan, then the configuration's
+// outputs. The process runner forwards SIGINT/SIGTERM to tofu, so a cancelled job lets it stop and release the state
+// lock instead of leaving it held.
+
+
+
+
+
+class ApplyError extends Error {
+}
+/** Refuses anything but an existing plan file: `tofu apply` without one would plan afresh. */
+async function requirePlanFile(planFile) {
+    const stat = external_node_path_default().isAbsolute(planFile) ? await external_node_fs_namespaceObject.promises.stat(planFile).catch(() => null) : null;
+    if (!stat?.isFile()) {
+        throw new ApplyError(`The saved plan file of this run is missing ("${planFile}"): refusing to apply without it.`);
+    }
+}
+async function applySavedPlan(request) {
+    await requirePlanFile(request.planFile);
+    const args = ['apply', '-input=false', '-auto-approve', '-json', request.planFile];
+    const run = await runProcess(request.tofu, args, {
+        cwd: request.workingDirectory,
+        env: request.env,
+        echoLine: readableUiLine,
+    });
+    const diagnostics = uiDiagnostics(run.stdout);
+    if (run.exitCode === 0)
+        return { applied: true, exitCode: 0, diagnostics };
+    const reason = describeDiagnostics(diagnostics) || run.stderr.trim() || `exit code ${run.exitCode}`;
+    return {
+        applied: false,
+        exitCode: run.exitCode,
+        diagnostics,
+        // Part of the plan may have been applied before the failure; the state records exactly which part.
+        error: `tofu apply failed (exit ${run.exitCode}); changes made before the failure are recorded in the state:\n${reason}`,
+    };
+}
+/** `tofu output -json`, captured without echo: it prints sensitive outputs in clear. */
+async function readFluxOutputs(request) {
+    const run = await runProcess(request.tofu, ['output', '-json', '-no-color'], {
+        cwd: request.workingDirectory,
+        env: request.env,
+        echo: false,
+    });
+    if (run.exitCode !== 0)
+        throw new OutputsError(`tofu output failed (exit ${run.exitCode}): ${run.stderr.trim()}`);
+    return parseFluxOutputs(run.stdout);
+}
+
+;// CONCATENATED MODULE: ./src/apply/stage.ts
+// The gate → apply → health sequence, called by main.ts after the plan and the report. It decides with the pure
+// gate, checks the reviewed plan only when the other gates could allow the apply, applies the saved plan, reads the
+// outputs, updates the PR comment's status and waits for Flux. It never throws for an expected failure: it
+// returns the outputs, the summary section and the messages that fail the run.
+
+
+
+
+
+
+
+
+
+
+function reviewRequest(request) {
+    const { context } = request;
+    return {
+        token: request.inputs.githubToken,
+        apiUrl: context.apiUrl,
+        owner: context.owner,
+        repo: context.repo,
+        sha: context.sha,
+        runUrl: context.runUrl,
+        target: request.target,
+        currentHash: request.planHash ?? '',
+        currentDescription: request.planDescription,
+    };
+}
+async function reviewFor(request, facts) {
+    if (!shouldCheckReviewedPlan(facts))
+        return notChecked('checked only when the other conditions allow an apply');
+    if (request.planHash === null)
+        return notChecked('this run has no plan fingerprint');
+    return checkReviewedPlan(reviewRequest(request));
+}
+async function runApplyStage(request) {
+    const { context, inputs } = request;
+    const { backend } = request;
+    const facts = {
+        eventName: context.eventName,
+        ref: context.ref,
+        repository: context.repository,
+        headRepository: context.pullRequest?.headRepository,
+        acceptApply: inputs.acceptApply,
+        kubeconfigPresent: (inputs.kubeconfig ?? '').trim() !== '',
+        planExitCode: request.plan.exitCode,
+        policyPassed: request.policyPassed,
+        backend: backend.backend,
+        allowLocalState: inputs.allowLocalState,
+        requireReviewedPlan: inputs.requireReviewedPlan,
+    };
+    const review = await reviewFor(request, facts);
+    const gateFacts = {
+        ...facts,
+        reviewedPlan: review.status,
+        reviewDetail: review.status === 'match' || review.status === 'not-from-pr' ? undefined : review.message,
+    };
+    const decision = decideApply(gateFacts);
+    const sections = [renderGateSection(decision, review, backend)];
+    info(decision.summary);
+    for (const reason of decision.reasons)
+        info(`  - ${reason}`);
+    if (!decision.apply) {
+        const outputs = { applied: 'false', 'apply-skipped-reason': decision.reasons.join(' '), ...fluxActionOutputs({}) };
+        const applyError = refusalFailsRun(gateFacts, decision)
+            ? `${decision.summary} ${decision.reasons.join(' ')}`
+            : undefined;
+        return { decision, review, outputs, summary: sections.join('\n'), applyError };
+    }
+    const apply = await applySavedPlan({
+        tofu: request.tofu,
+        workingDirectory: request.workingDirectory,
+        planFile: request.plan.planFile ?? '',
+        env: request.env,
+    });
+    // No detail from tofu's output on the public comment: the run link carries it, where the runner masks secrets.
+    await markReviewedComment(reviewRequest(request), review, apply.applied ? 'applied' : 'apply-failed');
+    if (!apply.applied) {
+        sections.push(`### Apply\n\n**The apply failed.** See the log and the annotations.\n`);
+        const outputs = { applied: 'false', 'apply-skipped-reason': '', ...fluxActionOutputs({}) };
+        return { decision, review, apply, outputs, summary: sections.join('\n'), applyError: apply.error };
+    }
+    const flux = await readOutputs(request);
+    const outputs = { applied: 'true', 'apply-skipped-reason': '', ...fluxActionOutputs(flux) };
+    sections.push("### Apply\n\n**Applied this run's saved plan.**\n");
+    if (!inputs.install) {
+        sections.push('### Flux health\n\nNot checked: `install: false` removes Flux.\n');
+        return { decision, review, apply, outputs, summary: sections.join('\n') };
+    }
+    const health = await waitForHealth(request, flux);
+    sections.push(renderHealthSection(health));
+    const healthError = health.outcome === 'ready' ? undefined : health.message;
+    return { decision, review, apply, health, outputs, summary: sections.join('\n'), healthError };
+}
+async function readOutputs(request) {
+    try {
+        return await readFluxOutputs({ tofu: request.tofu, workingDirectory: request.workingDirectory, env: request.env });
+    }
+    catch (error) {
+        warning(`Could not read the configuration's outputs: ${error.message}`);
+        return {};
+    }
+}
+async function waitForHealth(request, flux) {
+    if (!request.kubeconfigPath) {
+        return { outcome: 'failed', message: 'Health check: no kubeconfig file to reach the cluster with.', polls: 0 };
+    }
+    let client;
+    try {
+        client = await kubeClientFromFile(request.kubeconfigPath);
+    }
+    catch (error) {
+        return { outcome: 'failed', message: `Health check: ${error.message}`, polls: 0 };
+    }
+    try {
+        return await waitForFlux(client, {
+            // The configuration's outputs name the objects; the inputs' defaults stand in for a configuration without them.
+            namespace: flux.fluxNamespace ?? request.inputs.fluxNamespace,
+            gitRepositoryName: flux.gitRepositoryName ?? 'flux-system',
+            kustomizationName: flux.kustomizationName ?? 'flux-system',
+        }, {
+            timeoutSeconds: request.inputs.healthTimeoutSeconds,
+            pollIntervalMs: request.healthPollIntervalMs,
+            log: info,
+        });
+    }
+    finally {
+        client.close();
+    }
+}
+
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/configuration.ts
+// Where the OpenTofu configuration and the policies come from: the user's paths inside the workspace, or the ones
+// shipped with the action. The shipped modules are copied into the run directory, so that init never writes
+// into the action's own checkout and the module's relative source (../fluxcd) still resolves.
+
+
+
+/** The action's root: one level above this file, in src/ as in dist/ (not `new URL('..', …)`: ncc rewrites that). */
+const actionRoot = external_node_path_default().resolve(external_node_path_default().dirname((0,external_node_url_.fileURLToPath)(import.meta.url)), '..');
+class ConfigurationError extends Error {
+}
+async function requireDirectory(input, dir) {
+    const stat = await external_node_fs_namespaceObject.promises.stat(dir).catch(() => null);
+    if (!stat?.isDirectory())
+        throw new ConfigurationError(`Input '${input}': "${dir}" is not a directory.`);
+}
+async function resolveConfiguration(inputs, workspace, runDir) {
+    const policyPath = inputs.policyPath ? external_node_path_default().resolve(workspace, inputs.policyPath) : external_node_path_default().join(actionRoot, 'policy');
+    await requireDirectory('policy-path', policyPath);
+    if (inputs.workingDirectory) {
+        const workingDirectory = external_node_path_default().resolve(workspace, inputs.workingDirectory);
+        await requireDirectory('working-directory', workingDirectory);
+        return { workingDirectory, label: external_node_path_default().relative(workspace, workingDirectory) || '.', policyPath, shipped: false };
+    }
+    const modules = external_node_path_default().join(runDir, 'modules');
+    await external_node_fs_namespaceObject.promises.cp(external_node_path_default().join(actionRoot, 'modules'), modules, {
+        recursive: true,
+        filter: (source) => !/[\\/](\.terraform|tests)([\\/]|$)/.test(source),
+    });
+    return { workingDirectory: external_node_path_default().join(modules, 'root'), label: 'modules/root', policyPath, shipped: true };
+}
+
 ;// CONCATENATED MODULE: ./src/context.ts
 // What the run is about, read once from the runner's environment and event payload: the event, the ref, the
 // commit, the pull request and the run's own URL. Everything downstream receives this, never the raw environment.
-
 
 function readRunContext() {
     const ctx = github_context;
@@ -40480,15 +44311,51 @@ function readRunContext() {
         workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
     };
 }
-/** The comment target when none is given: the configuration's path, plus the cluster it plans for. */
-function defaultTarget(workingDirectoryLabel, clusterLabel) {
-    const dir = workingDirectoryLabel.split(path.sep).join('/');
-    return clusterLabel ? `${dir}@${clusterLabel}` : dir;
+
+;// CONCATENATED MODULE: ./src/gate/backend.ts
+// Where the state lives: remote or local. Read from the backend record `tofu init` writes to
+// `<data dir>/terraform.tfstate`, not from the *.tf files: that record is what tofu actually resolved, including
+// *.tf.json, override files, `-backend-config` and `cloud` blocks, with no HCL parsing of our own. Without a
+// backend block init writes no record at all, which means the implied local backend.
+
+
+/** Pure: the backend from the init record's text; undefined text means init wrote none (the implied local backend). */
+function backendFromInitRecord(text) {
+    if (text === undefined)
+        return { backend: 'local', type: 'local (no backend block)' };
+    let record;
+    try {
+        record = JSON.parse(text);
+    }
+    catch {
+        // Any doubt counts as local: the gate then refuses unless local state is explicitly allowed.
+        return { backend: 'local', type: 'unknown (unreadable backend record)' };
+    }
+    const type = record?.backend?.type;
+    if (typeof type !== 'string' || type === '')
+        return { backend: 'local', type: 'local (no backend block)' };
+    return { backend: type === 'local' ? 'local' : 'remote', type };
+}
+/** The data directory tofu uses for a working directory: TF_DATA_DIR (relative to it) or `.terraform`. */
+function dataDirectory(workingDirectory, env = process.env) {
+    return external_node_path_default().resolve(workingDirectory, env.TF_DATA_DIR || '.terraform');
+}
+/** Edge: reads the backend record after `tofu init`. Only the type is kept: the rest may hold backend credentials. */
+async function detectBackend(workingDirectory, env = process.env) {
+    const file = external_node_path_default().join(dataDirectory(workingDirectory, env), 'terraform.tfstate');
+    let text;
+    try {
+        text = await external_node_fs_namespaceObject.promises.readFile(file, 'utf8');
+    }
+    catch (error) {
+        if (error.code !== 'ENOENT') {
+            return { backend: 'local', type: `unknown (${error.code ?? 'read error'})` };
+        }
+    }
+    return backendFromInitRecord(text);
 }
 
-// EXTERNAL MODULE: ../../work/main/node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(7207);
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/util.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
 // functions
 function assertEqual(val) {
@@ -41363,7 +45230,7 @@ function constantCatch(value) {
     return fn;
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/core.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/core.js
 var _a;
 
 /** A special constant with type `never` */
@@ -41506,7 +45373,7 @@ function config(newConfig) {
     return globalConfig;
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/memoizer.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/memoizer.js
 
 class $ZodCyclicError extends Error {
     constructor() {
@@ -41819,7 +45686,7 @@ function isBackEdge(ctx, value) {
     return backEdges !== undefined && isRef(value) && backEdges.has(value);
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/regexes.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/regexes.js
 
 /**
  * @deprecated CUID v1 is deprecated by its authors due to information leakage
@@ -41977,7 +45844,7 @@ const sha512_hex = /^[0-9a-fA-F]{128}$/;
 const sha512_base64 = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64(86, "==")));
 const sha512_base64url = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64url(86)));
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/checks.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/checks.js
 // import { $ZodType } from "./schemas.js";
 
 
@@ -42495,7 +46362,7 @@ const $ZodCheckOverwrite = /*@__PURE__*/ $constructor("$ZodCheckOverwrite", (ins
     };
 });
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/doc.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/doc.js
 class Doc {
     constructor(args = [], closed = {}) {
         this.content = [];
@@ -42535,14 +46402,14 @@ class Doc {
     }
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/versions.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/versions.js
 const version = {
     major: 4,
     minor: 6,
     patch: 7,
 };
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/schemas.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/schemas.js
 
 
 
@@ -45180,7 +49047,7 @@ function handleRefineResult(result, payload, input, inst) {
     }
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/registries.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/registries.js
 var registries_a;
 const $output = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodOutput")));
 const $input = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodInput")));
@@ -45233,7 +49100,7 @@ function registry() {
 (registries_a = globalThis).__zod_globalRegistry ?? (registries_a.__zod_globalRegistry = registry());
 const globalRegistry = globalThis.__zod_globalRegistry;
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/api.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/api.js
 
 
 
@@ -46241,7 +50108,7 @@ function _check(fn, params) {
     return ch;
 }
 // @__NO_SIDE_EFFECTS__
-function describe(description) {
+function api_describe(description) {
     const ch = new $ZodCheck({ check: "describe" });
     ch._zod.onattach = [
         (inst) => {
@@ -46338,7 +50205,7 @@ function _stringFormat(Class, format, fnOrRegex, _params = {}) {
     return inst;
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/to-json-schema.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/to-json-schema.js
 
 
 function assignProps(target, ...sources) {
@@ -46991,7 +50858,7 @@ const createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params)
     return to_json_schema_finalize(ctx, schema);
 };
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/json-schema-processors.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/json-schema-processors.js
 
 
 
@@ -47836,7 +51703,7 @@ function toJSONSchema(input, params) {
     return finalize(ctx, input);
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/locales/en.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/locales/en.js
 
 const error = () => {
     const Sizable = {
@@ -47963,7 +51830,7 @@ const error = () => {
     };
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/errors.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/errors.js
 
 
 /* Computing the message eagerly is expensive (pretty-printed JSON of all
@@ -48232,7 +52099,7 @@ function prettifyError(error) {
     return lines.join("\n");
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/parse.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/core/parse.js
 
 
 
@@ -48409,7 +52276,7 @@ const _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
 };
 const safeDecodeAsync = /* @__PURE__*/ _safeDecodeAsync($ZodRealError);
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/classic/errors.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/errors.js
 
 
 
@@ -48468,7 +52335,7 @@ const ZodRealError = /*@__PURE__*/ $constructor("ZodError", errors_initializer, 
 // /** @deprecated Use `z.core.$ZodErrorMapCtx` instead. */
 // export type ErrorMapCtx = core.$ZodErrorMapCtx;
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/classic/parse.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/parse.js
 
 
 const classic_parse_parse = /* @__PURE__ */ _parse(ZodRealError);
@@ -48486,7 +52353,7 @@ const parse_safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
 const parse_safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
 const parse_safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/classic/schemas.js
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/schemas.js
 
 
 
@@ -49575,7 +53442,7 @@ const ZodSet = /*@__PURE__*/ (/* unused pure expression or super */ null && (cor
     inst.max = (...args) => inst.check(core._maxSize(...args));
     inst.size = (...args) => inst.check(core._size(...args));
 })));
-function set(valueType, params) {
+function schemas_set(valueType, params) {
     return new ZodSet({
         type: "set",
         valueType: valueType,
@@ -49968,7 +53835,7 @@ function superRefine(fn, params) {
     return _superRefine(fn, params);
 }
 // Re-export describe and meta from core
-const schemas_describe = describe;
+const schemas_describe = api_describe;
 const schemas_meta = meta;
 const ZodInstanceOf = /*@__PURE__*/ $constructor("ZodInstanceOf", (inst, def) => {
     ZodCustom.init(inst, def);
@@ -50023,8 +53890,8 @@ function preprocess(fn, schema) {
     });
 }
 
-// EXTERNAL MODULE: ../../work/main/node_modules/semver/index.js
-var node_modules_semver = __nccwpck_require__(776);
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var node_modules_semver = __nccwpck_require__(2088);
 var semver_default = /*#__PURE__*/__nccwpck_require__.n(node_modules_semver);
 ;// CONCATENATED MODULE: ./src/tools/version-spec.ts
 // What a user may ask for in tofu-version / conftest-version, and how OpenTofu's constraint syntax maps onto npm
@@ -50205,6 +54072,8 @@ const mirrorUrl = (value) => {
     catch {
         return 'expected an https:// URL';
     }
+    if (url.username || url.password)
+        return 'credentials do not belong in the URL (they would appear in logs)';
     if (url.protocol === 'https:')
         return null;
     const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
@@ -50252,7 +54121,9 @@ const INPUT_NAMES = [
 const isSecret = (name) => SECRET_INPUTS.includes(name);
 /** Formats one error the way every input error reads: name, value (hidden if secret), what is accepted. */
 function describeInputError(name, value, accepted) {
-    const shown = value === undefined || value === '' ? '(empty)' : isSecret(name) ? '(value hidden)' : JSON.stringify(value);
+    // A password in a URL is refused, and never repeated back in the refusal.
+    const redacted = value?.replace(/\/\/([^/@:\s]*):[^/@\s]*@/g, '//$1:***@');
+    const shown = !redacted ? '(empty)' : isSecret(name) ? '(value hidden)' : JSON.stringify(redacted);
     return `Input '${name}': ${shown} is not accepted: ${accepted}.`;
 }
 const trimmed = schemas_string()
@@ -50402,7 +54273,9 @@ const fields = {
 function crossChecks(p) {
     const errors = [];
     const err = (input, accepted) => {
-        errors.push({ input, message: describeInputError(input, p[input], accepted) });
+        const value = p[input];
+        const given = typeof value === 'string' || value === undefined ? value : JSON.stringify(value);
+        errors.push({ input, message: describeInputError(input, given, accepted) });
     };
     // `name in p` is false for an input that failed on its own: it already has its error.
     if (p.install && 'git-url' in p && !p['git-url'])
@@ -50540,6 +54413,15 @@ function reportInputErrors(errors) {
         core_error(error.message, { title: `Invalid input: ${error.input}` });
     setFailed(`${errors.length} invalid input(s); nothing was run.`);
 }
+/** Every secret value of the parsed inputs, as masked: what the report scrubs from anything it renders. */
+function secretValues(inputs) {
+    const given = [
+        ['kubeconfig', inputs.kubeconfig],
+        ['digitalocean-token', inputs.digitaloceanToken],
+        ['github-token', inputs.githubToken],
+    ];
+    return given.flatMap(([name, value]) => (value ? secretFragments(name, value) : []));
+}
 
 ;// CONCATENATED MODULE: ./src/outcome.ts
 function runFailure(facts) {
@@ -50588,142 +54470,125 @@ function annotateDiagnostics(diagnostics, workingDirectory, workspace) {
     }
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-// EXTERNAL MODULE: external "node:perf_hooks"
-var external_node_perf_hooks_ = __nccwpck_require__(643);
-;// CONCATENATED MODULE: ./src/process.ts
-// Runs a child process from an argument array (never a shell string), streams its output to the log while
-// capturing it, and forwards SIGINT/SIGTERM so that a cancelled job lets tofu release its state lock.
+;// CONCATENATED MODULE: ./src/plan/fingerprint.ts
+// The plan's fingerprint: a hash of what applying it would do, recorded in the PR comment and compared on main so
+// that only the reviewed plan is applied. It hashes a normalised form of the plan JSON, never the text, so that
+// warnings, formatting, timestamps and tofu's version fields cannot cause a false "plan changed".
 
-
-
-const FORWARDED = ['SIGINT', 'SIGTERM'];
-function runProcess(command, args, options) {
-    return new Promise((resolve, reject) => {
-        const started = external_node_perf_hooks_.performance.now();
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
-        const forward = (signal) => {
-            child.kill(signal);
-        };
-        for (const signal of FORWARDED)
-            process.on(signal, forward);
-        const echo = options.echo ?? true;
-        let stdout = '';
-        let stderr = '';
-        let pending = '';
-        const echoLines = (text) => {
-            for (const line of text.split('\n')) {
-                const shown = options.echoLine ? options.echoLine(line) : line;
-                if (shown !== null)
-                    process.stdout.write(`${shown}\n`);
-            }
-        };
-        child.stdout.setEncoding('utf8').on('data', (chunk) => {
-            stdout += chunk;
-            if (!echo)
-                return;
-            const lines = (pending + chunk).split('\n');
-            pending = lines.pop() ?? '';
-            if (lines.length > 0)
-                echoLines(lines.join('\n'));
+/** Bump when the canonical form changes, so old and new hashes can never be mistaken for each other. */
+const CANONICAL_VERSION = 'flux-bootstrap-plan-v1';
+// Per resource change, the fields that say what the apply will do; action_reason and other explanations are left
+// out (a newer tofu may word them differently for the same change).
+const CHANGE_FIELDS = ['actions', 'before', 'after', 'after_unknown', 'before_sensitive', 'after_sensitive'];
+const REDACTED = '(sensitive)';
+/**
+ * Replaces the values tofu marks sensitive by a constant. The hash is published in the comment next to the plan
+ * text, which shows everything else: hashing a short secret in the clear would let anyone brute-force it.
+ * Reviewers never saw those values either, so the hash covers what they reviewed: where sensitive values are.
+ */
+function redact(value, sensitive) {
+    if (sensitive === true)
+        return REDACTED;
+    if (!sensitive || typeof sensitive !== 'object' || Object.keys(sensitive).length === 0)
+        return value;
+    if (Array.isArray(value)) {
+        return value.map((item, i) => redact(item, Array.isArray(sensitive) ? sensitive[i] : undefined));
+    }
+    if (value && typeof value === 'object') {
+        const marks = sensitive && typeof sensitive === 'object' && !Array.isArray(sensitive) ? sensitive : {};
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, marks[k])]));
+    }
+    return value;
+}
+function normaliseChange(change) {
+    const normal = {};
+    for (const field of CHANGE_FIELDS)
+        normal[field] = change?.[field] ?? null;
+    normal.before = redact(normal.before ?? null, change?.before_sensitive);
+    normal.after = redact(normal.after ?? null, change?.after_sensitive);
+    normal.replace_paths = change?.replace_paths ?? null;
+    normal.importing = change?.importing ?? null;
+    return normal;
+}
+function isNoOp(change) {
+    const actions = change?.actions;
+    return Array.isArray(actions) && actions.length === 1 && actions[0] === 'no-op';
+}
+/**
+ * Untouched objects (plain no-ops) are left out: their values mirror the current state, so an unrelated apply
+ * between review and merge would otherwise change the hash although this plan would do exactly the same.
+ */
+function resourceChanges(plan) {
+    const list = Array.isArray(plan.resource_changes) ? plan.resource_changes : [];
+    return list
+        .filter((rc) => !isNoOp(rc.change) || (rc.previous_address ?? rc.address) !== rc.address || rc.change?.importing)
+        .map((rc) => ({
+        address: rc.address ?? null,
+        previous_address: rc.previous_address ?? null,
+        deposed: rc.deposed ?? null,
+        mode: rc.mode ?? null,
+        type: rc.type ?? null,
+        provider_name: rc.provider_name ?? null,
+        change: normaliseChange(rc.change),
+    }))
+        .sort((a, b) => compare(`${a.address} ${a.deposed ?? ''}`, `${b.address} ${b.deposed ?? ''}`));
+}
+function outputChanges(plan) {
+    const outputs = (plan.output_changes ?? {});
+    const normal = {};
+    for (const [name, change] of Object.entries(outputs)) {
+        if (!isNoOp(change))
+            normal[name] = normaliseChange(change);
+    }
+    return normal;
+}
+function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * Feeds JSON with object keys sorted at every level to `write`, piece by piece: the same value always gives the
+ * same text, and a 10,000-resource plan is hashed without building its canonical text as one string.
+ */
+function writeCanonicalJson(value, write) {
+    if (Array.isArray(value)) {
+        write('[');
+        value.forEach((item, i) => {
+            if (i > 0)
+                write(',');
+            writeCanonicalJson(item, write);
         });
-        child.stderr.setEncoding('utf8').on('data', (chunk) => {
-            stderr += chunk;
-            if (echo)
-                process.stderr.write(chunk);
+        write(']');
+    }
+    else if (value && typeof value === 'object') {
+        write('{');
+        Object.keys(value)
+            .sort(compare)
+            .forEach((key, i) => {
+            write(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`);
+            writeCanonicalJson(value[key] ?? null, write);
         });
-        child.on('error', (error) => {
-            for (const signal of FORWARDED)
-                process.off(signal, forward);
-            reject(new Error(`could not start ${command}: ${error.message}`));
-        });
-        child.on('close', (code, signal) => {
-            for (const signal of FORWARDED)
-                process.off(signal, forward);
-            if (echo && pending !== '')
-                echoLines(pending);
-            // Measured so bench/ can subtract tool time from the action's own overhead (visible with step debug on).
-            core_debug(`process ${command} ${args[0] ?? ''} exited ${code ?? signal} after ${(external_node_perf_hooks_.performance.now() - started).toFixed(1)} ms`);
-            // A child killed by a signal has no exit code; report it as the shell would (128 + n), never as success.
-            resolve({ exitCode: code ?? 128 + (signal === 'SIGINT' ? 2 : 15), stdout, stderr });
-        });
+        write('}');
+    }
+    else {
+        write(JSON.stringify(value));
+    }
+}
+/** sha256 (hex) of the canonical resource and output changes of `tofu show -json <planfile>`. */
+function planFingerprint(planJson) {
+    if (!planJson || typeof planJson !== 'object' || Array.isArray(planJson)) {
+        throw new Error('plan JSON is not an object (expected the output of `tofu show -json <planfile>`)');
+    }
+    const plan = planJson;
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(CANONICAL_VERSION).update('\n');
+    let pending = '';
+    writeCanonicalJson({ resource_changes: resourceChanges(plan), output_changes: outputChanges(plan) }, (piece) => {
+        pending += piece;
+        if (pending.length >= 65_536) {
+            hash.update(pending);
+            pending = '';
+        }
     });
-}
-/** The environment for tools: the runner's, without the action's inputs (they hold secrets tools never need). */
-function toolEnvironment(extra = {}) {
-    const env = {};
-    for (const [name, value] of Object.entries(process.env))
-        if (!name.startsWith('INPUT_'))
-            env[name] = value;
-    return { ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', ...extra };
-}
-
-;// CONCATENATED MODULE: ./src/plan/diagnostics.ts
-// Pure reading of tofu's machine-readable output (`plan -json` UI lines, `validate -json`) into diagnostics that
-// become annotations with file and line, and into the readable lines echoed to the log.
-function toDiagnostic(raw) {
-    return {
-        severity: raw.severity === 'warning' ? 'warning' : 'error',
-        summary: raw.summary ?? 'tofu reported a problem',
-        detail: raw.detail || undefined,
-        file: raw.range?.filename,
-        line: raw.range?.start?.line,
-        column: raw.range?.start?.column,
-        endLine: raw.range?.end?.line,
-    };
-}
-function jsonLines(output) {
-    const parsed = [];
-    for (const line of output.split('\n')) {
-        if (!line.startsWith('{'))
-            continue;
-        try {
-            parsed.push(JSON.parse(line));
-        }
-        catch {
-            // A line that is not JSON is tofu's plain output (e.g. a crash message); the caller keeps it as text.
-        }
-    }
-    return parsed;
-}
-/** Diagnostics from `tofu plan -json` / `apply -json` UI lines. */
-function uiDiagnostics(output) {
-    return jsonLines(output)
-        .filter((line) => line.type === 'diagnostic' && line.diagnostic)
-        .map((line) => toDiagnostic(line.diagnostic));
-}
-/** Diagnostics from `tofu validate -json`. */
-function validateDiagnostics(output) {
-    try {
-        const parsed = JSON.parse(output);
-        return (parsed.diagnostics ?? []).map(toDiagnostic);
-    }
-    catch {
-        return [];
-    }
-}
-/** The human message of one UI line, for the log; non-JSON lines pass through unchanged. */
-function readableUiLine(line) {
-    if (!line.startsWith('{'))
-        return line === '' ? null : line;
-    try {
-        const parsed = JSON.parse(line);
-        // Diagnostics are printed as annotations; the version banner adds nothing to the log.
-        if (parsed.type === 'version')
-            return null;
-        return parsed['@message'] ?? null;
-    }
-    catch {
-        return line;
-    }
-}
-/** One line per diagnostic, for messages that must stand alone (the run's failure reason, the PR comment). */
-function describeDiagnostics(diagnostics) {
-    return diagnostics
-        .filter((d) => d.severity === 'error')
-        .map((d) => `${d.summary}${d.file ? ` (${d.file}${d.line ? `:${d.line}` : ''})` : ''}${d.detail ? `: ${d.detail}` : ''}`)
-        .join('\n');
+    return hash.update(pending).digest('hex');
 }
 
 ;// CONCATENATED MODULE: ./src/plan/exit-code.ts
@@ -50828,7 +54693,7 @@ function classifyActions(actions, moved, importing) {
         return 'move';
     return 'no-op';
 }
-function stringOrUndefined(value) {
+function summary_stringOrUndefined(value) {
     return typeof value === 'string' && value !== '' ? value : undefined;
 }
 // replace_paths are lists of steps: attribute names (strings) and index keys (numbers or map keys).
@@ -50840,27 +54705,27 @@ function formatPath(path) {
         .join('');
 }
 function toResourceChange(entry, where) {
-    const address = stringOrUndefined(entry.address);
+    const address = summary_stringOrUndefined(entry.address);
     const actions = entry.change?.actions;
     if (!address || !Array.isArray(actions)) {
         throw new Error(`plan JSON: an entry of ${where} has no address or no change.actions (is this \`tofu show -json\`?)`);
     }
-    const previousAddress = stringOrUndefined(entry.previous_address);
+    const previousAddress = summary_stringOrUndefined(entry.previous_address);
     const moved = previousAddress !== undefined && previousAddress !== address;
     const importing = entry.change?.importing != null;
     const change = {
         address,
-        type: stringOrUndefined(entry.type) ?? '',
+        type: summary_stringOrUndefined(entry.type) ?? '',
         action: classifyActions(actions, moved, importing),
     };
     if (moved)
         change.previousAddress = previousAddress;
     if (importing)
         change.importing = true;
-    const deposed = stringOrUndefined(entry.deposed);
+    const deposed = summary_stringOrUndefined(entry.deposed);
     if (deposed)
         change.deposed = deposed;
-    const reason = stringOrUndefined(entry.action_reason);
+    const reason = summary_stringOrUndefined(entry.action_reason);
     if (reason)
         change.reason = reason;
     const replacePaths = Array.isArray(entry.change?.replace_paths)
@@ -51018,42 +54883,71 @@ function policyOutputs(policy) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/summary.ts
-const summary_set = (value) => (value ? 'set (masked)' : 'not set');
-function renderInputsSection(inputs) {
-    const rows = [
-        ['install', String(inputs.install)],
-        ['git-url', inputs.git.url ?? ''],
-        ['git-branch', inputs.git.branch],
-        ['git-path', inputs.git.path],
-        ['git-secret-name', inputs.git.secretName ?? ''],
-        ['flux-namespace', inputs.fluxNamespace],
-        ['reconcile-interval', inputs.reconcileInterval],
-        ['prune', String(inputs.prune)],
-        ['chart-version', inputs.chartVersion ?? '(module default)'],
-        ['helm-values-files', inputs.helmValuesFiles.join(', ')],
-        ['working-directory', inputs.workingDirectory ?? '(shipped modules/root)'],
-        ['backend-config', inputs.backendConfig.map((b) => b.key).join(', ')],
-        ['kubeconfig', summary_set(inputs.kubeconfig)],
-        ['digitalocean-token', summary_set(inputs.digitaloceanToken)],
-        ['cluster-name', inputs.clusterName ?? ''],
-        ['accept-apply', String(inputs.acceptApply)],
-        ['require-reviewed-plan', String(inputs.requireReviewedPlan)],
-    ];
-    const body = rows.map(([name, value]) => `| \`${name}\` | ${escapeCell(value)} |`).join('\n');
-    return `### Inputs in effect\n\n| input | value |\n| --- | --- |\n${body}\n`;
+;// CONCATENATED MODULE: ./src/report/publish.ts
+// The report stage's edge: the job summary on every run, and on pull requests the one comment of this target.
+// A comment that cannot be posted (fork token, no token, 403, outage) never fails the run: it warns with the
+// reason, and the job summary still carries the same report.
+
+
+/** Pure: whether this run posts a comment, and if not, whether that deserves a warning. */
+function planComment(context, comment, token) {
+    if (!comment)
+        return { post: false };
+    if (context.eventName !== 'pull_request' || !context.pullRequest)
+        return { post: false };
+    if (!token)
+        return { post: false, why: "no github-token: pass 'github-token' (the default is github.token)" };
+    return { post: true, issueNumber: context.pullRequest.number, token };
 }
-function renderTfvarsSection(flux, tfvarsPath) {
-    return `### flux tfvars\n\nWritten to \`${tfvarsPath}\`:\n\n\`\`\`json\n${JSON.stringify({ flux }, null, 2)}\n\`\`\`\n`;
+/** Posts or updates the comment when the plan says so; returns its URL, '' when there is none. */
+async function publishComment(plan, context, target, body) {
+    if (!plan.post) {
+        if (plan.why)
+            warning(`No PR comment: ${plan.why}. The job summary has the report.`);
+        return '';
+    }
+    try {
+        const comment = await upsertPlanComment({
+            token: plan.token,
+            apiUrl: context.apiUrl,
+            owner: context.owner,
+            repo: context.repo,
+            issueNumber: plan.issueNumber,
+            target,
+            body,
+        });
+        info(`${comment.created ? 'Created' : 'Updated'} the plan comment: ${comment.url}`);
+        return comment.url;
+    }
+    catch (error) {
+        if (!(error instanceof GitHubCommentError))
+            throw error;
+        warning(`No PR comment: ${error.message} The job summary has the report.`);
+        return '';
+    }
 }
-function escapeCell(value) {
-    return value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+;// CONCATENATED MODULE: ./src/report/target.ts
+// Pure: what one PR comment is for. Two runs with the same target share one comment; a matrix over clusters needs
+// one target per cluster, so the default names the configuration and the cluster it reaches.
+
+/** The API server host of the kubeconfig's current context: not secret, and distinct per cluster. */
+function kubeconfigServerHost(kubeconfig) {
+    try {
+        const doc = (0,dist/* parse */.qg)(kubeconfig);
+        const context = doc.contexts?.find((c) => c.name === doc['current-context'])?.context;
+        const cluster = doc.clusters?.find((c) => c.name === context?.cluster) ?? doc.clusters?.[0];
+        return cluster?.cluster?.server ? new URL(cluster.cluster.server).host : undefined;
+    }
+    catch {
+        return undefined;
+    }
 }
-function renderToolsSection(tools) {
-    const rows = tools
-        .map((t) => `| ${t.name} | ${t.version} | \`${t.archiveSha256}\` | ${t.fromCache ? 'tool cache (re-hashed)' : 'downloaded and verified'} |`)
-        .join('\n');
-    return `### Tools\n\n| tool | version | verified archive SHA-256 | source |\n| --- | --- | --- | --- |\n${rows}\n`;
+function commentTarget(explicit, configurationLabel, cluster) {
+    if (explicit)
+        return explicit;
+    const where = cluster.doksName ?? (cluster.kubeconfig ? kubeconfigServerHost(cluster.kubeconfig) : undefined);
+    return where ? `${configurationLabel}@${where}` : configurationLabel;
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -51154,7 +55048,7 @@ async function writeTfvars(inputs, runDir, workspace) {
     return { path: tfvarsPath, flux, kubeconfigPath };
 }
 
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/tool-cache/lib/manifest.js
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
 var manifest_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -51264,7 +55158,7 @@ function _readLinuxVersionFile() {
 const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 // EXTERNAL MODULE: external "util"
 var external_util_ = __nccwpck_require__(9023);
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/tool-cache/lib/retry-helper.js
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/retry-helper.js
 var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -51325,7 +55219,7 @@ class RetryHelper {
     }
 }
 //# sourceMappingURL=retry-helper.js.map
-;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/tool-cache/lib/tool-cache.js
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/tool-cache.js
 var tool_cache_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
     return new (P || (P = Promise))(function (resolve, reject) {
@@ -51952,8 +55846,6 @@ function _unique(values) {
     return Array.from(new Set(values));
 }
 //# sourceMappingURL=tool-cache.js.map
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/tools/errors.ts
 /** A tool could not be installed or verified. The message says which file and which check failed; print it as is. */
 class ToolInstallError extends Error {
@@ -52289,7 +56181,7 @@ function trustedOpenTofuKey(env) {
 const reason = (error) => (error instanceof Error ? error.message : String(error));
 /** Reads the trusted key and checks its fingerprint; returns the upper-case fingerprint. */
 async function loadTrustedKey(key) {
-    const openpgp = await __nccwpck_require__.e(/* import() */ 826).then(__nccwpck_require__.bind(__nccwpck_require__, 8826));
+    const openpgp = await __nccwpck_require__.e(/* import() */ 74).then(__nccwpck_require__.bind(__nccwpck_require__, 3074));
     let publicKey;
     try {
         publicKey = await openpgp.readKey({ armoredKey: key.armored });
@@ -52310,7 +56202,7 @@ const ARMOR_START = '-----BEGIN PGP SIGNATURE-----';
  * fingerprint; throws a ToolInstallError naming both files and the key on any failure.
  */
 async function verifyDetachedSignature(data, signature, key, files) {
-    const openpgp = await __nccwpck_require__.e(/* import() */ 826).then(__nccwpck_require__.bind(__nccwpck_require__, 8826));
+    const openpgp = await __nccwpck_require__.e(/* import() */ 74).then(__nccwpck_require__.bind(__nccwpck_require__, 3074));
     const { fingerprint, publicKey } = await loadTrustedKey(key);
     const failed = (why) => new ToolInstallError(`Signature check failed: ${files.signature} does not verify ${files.data} with ${key.label}: ${why}`);
     let parsed;
@@ -52690,15 +56582,13 @@ function toInstalled(record, binary, fromCache) {
 async function downloadVerified(request, version, ctx, scratch) {
     const { tool } = request;
     const base = releaseDownloadBase(tool, version, ctx.mirrorUrl);
-    const sumsName = checksumFileName(tool, version);
     const archive = archiveName(tool, version, ctx.platform);
-    const sums = await downloadBytes(`${base}/${sumsName}`, scratch, sumsName, `${tool} ${version}'s checksum file ${sumsName}`);
-    const signedBy = tool === 'tofu' ? await verifyChecksumSignature(sums, sumsName, version, base, scratch) : undefined;
-    const expected = expectedDigest(sums.toString('utf8'), sumsName, archive);
-    const archivePath = await downloadFile(`${base}/${archive}`, scratch, archive, `${tool} ${version}'s archive ${archive}`);
+    const trusted = await trustedArchiveDigest(tool, version, base, archive, scratch);
+    const what = `${tool} ${version}'s archive ${archive}`;
+    const archivePath = await downloadFile(`${base}/${archive}`, scratch, archive, what);
     const archiveSha256 = sha256File(archivePath);
-    assertDigest(archive, expected, archiveSha256, signedBy ? `from ${sumsName}, signed by ${signedBy}` : `from ${sumsName}`);
-    info(`${tool} ${version}: ${archive} SHA-256 ${archiveSha256} matches ${sumsName}${signedBy ? ` (signature by ${signedBy} verified)` : ''}.`);
+    assertDigest(archive, trusted.digest, archiveSha256, trusted.source);
+    info(`${tool} ${version}: ${archive} SHA-256 ${archiveSha256} matches the one ${trusted.source}.`);
     const binary = binaryName(tool, ctx.platform);
     const binaryPath = await extractBinary(archivePath, archive, external_node_path_default().join(scratch, 'extracted'), binary);
     const record = {
@@ -52710,10 +56600,21 @@ async function downloadVerified(request, version, ctx, scratch) {
         archive,
         archiveSha256,
         source: `${base}/${archive}`,
-        ...(signedBy ? { signedBy } : {}),
+        ...(trusted.signedBy ? { signedBy: trusted.signedBy } : {}),
         installedAt: new Date().toISOString(),
     };
     return { record, binaryPath };
+}
+/** The archive's digest from the release checksum file, trusted only after (for tofu) its signature verifies. */
+async function trustedArchiveDigest(tool, version, base, archive, scratch) {
+    const sumsName = checksumFileName(tool, version);
+    const what = `${tool} ${version}'s checksum file ${sumsName}`;
+    const sums = await downloadBytes(`${base}/${sumsName}`, scratch, sumsName, what);
+    const signedBy = tool === 'tofu' ? await verifyChecksumSignature(sums, sumsName, version, base, scratch) : undefined;
+    const digest = expectedDigest(sums.toString('utf8'), sumsName, archive);
+    return signedBy
+        ? { digest, source: `from ${sumsName}, signed by ${signedBy}`, signedBy }
+        : { digest, source: `from ${sumsName}` };
 }
 async function verifyChecksumSignature(sums, sumsName, version, base, scratch) {
     const key = trustedOpenTofuKey(process.env);
@@ -52763,6 +56664,14 @@ async function extractBinary(archivePath, archive, dest, binary) {
 
 
 
+
+
+
+
+
+
+
+
 function setOutputs(...groups) {
     for (const group of groups)
         for (const [name, value] of Object.entries(group))
@@ -52770,6 +56679,7 @@ function setOutputs(...groups) {
 }
 async function run() {
     try {
+        // inputs
         const parsed = readInputs();
         if (!parsed.ok)
             return reportInputErrors(parsed.errors);
@@ -52779,6 +56689,7 @@ async function run() {
         const config = await resolveConfiguration(inputs, context.workspace, runDir);
         const tfvars = await writeTfvars(inputs, runDir, context.workspace);
         setOutput('tfvars-path', tfvars.path);
+        // tools
         const tools = await installTools({
             tofuVersion: inputs.tofuVersion,
             conftestVersion: inputs.conftestVersion,
@@ -52787,6 +56698,7 @@ async function run() {
             githubToken: inputs.githubToken,
         });
         setOutputs({ 'tofu-version': tools.tofu.version, 'conftest-version': tools.conftest.version });
+        // policy on the tfvars, then the plan, then policy on the plan
         const tfvarsPolicy = await runConftest(tools.conftest.binary, config.policyPath, 'tfvars', tfvars.path);
         const env = toolEnvironment({ DIGITALOCEAN_TOKEN: inputs.digitaloceanToken });
         const plan = await runPlan({
@@ -52803,12 +56715,63 @@ async function run() {
             : [];
         const policy = mergePolicyReports([tfvarsPolicy, ...planPolicy]);
         const summary = plan.planJson === undefined ? undefined : summarizePlan(plan.planJson);
+        const planHash = plan.planJson === undefined ? null : planFingerprint(plan.planJson);
         setOutputs(planOutputs(plan, summary), policyOutputs(policy));
+        // report
+        const backend = await detectBackend(config.workingDirectory, env);
+        const target = commentTarget(inputs.target, config.label, {
+            doksName: inputs.clusterName,
+            kubeconfig: inputs.kubeconfig,
+        });
+        const gateInputs = {
+            acceptApply: inputs.acceptApply,
+            kubeconfigPresent: Boolean(inputs.kubeconfig?.trim()),
+            planExitCode: plan.exitCode,
+            policyPassed: policy.result === 'pass',
+            backend: backend.backend,
+            allowLocalState: inputs.allowLocalState,
+            requireReviewedPlan: inputs.requireReviewedPlan,
+        };
+        const report = renderPlanComment({
+            target,
+            headSha: context.headSha,
+            runUrl: context.runUrl,
+            policy,
+            plan: { exitCode: plan.exitCode, summary, text: plan.planText, error: plan.error },
+            onMerge: describeOnMerge(gateInputs),
+            planHash,
+            planTextPath: plan.planTextPath,
+        }, { secrets: secretValues(inputs) });
+        const commentUrl = await publishComment(planComment(context, inputs.comment, inputs.githubToken), context, target, report);
+        setOutput('comment-url', commentUrl);
+        // gate → apply → health
+        const applied = await runApplyStage({
+            context,
+            inputs,
+            backend,
+            plan: { exitCode: plan.exitCode, planFile: plan.planFile },
+            planHash,
+            planDescription: summary && planCounts(summary),
+            policyPassed: policy.result === 'pass',
+            target,
+            tofu: tools.tofu.binary,
+            workingDirectory: config.workingDirectory,
+            env,
+            kubeconfigPath: tfvars.kubeconfigPath,
+        });
+        setOutputs(applied.outputs);
         await summary_summary
+            .addRaw(report, true)
+            .addRaw(applied.summary, true)
             .addRaw(renderToolsSection([tools.tofu, tools.conftest]), true)
             .addRaw(renderInputsSection(inputs), true)
             .write();
-        const failure = runFailure({ planError: plan.error, policy });
+        const failure = runFailure({
+            planError: plan.error,
+            policy,
+            applyError: applied.applyError,
+            healthError: applied.healthError,
+        });
         if (failure)
             setFailed(failure);
     }
@@ -53037,18 +57000,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 /***/ }),
 
-/***/ 5434:
+/***/ 7349:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var Scalar = __nccwpck_require__(2765);
-var YAMLMap = __nccwpck_require__(1950);
-var YAMLSeq = __nccwpck_require__(7495);
-var resolveBlockMap = __nccwpck_require__(6519);
-var resolveBlockSeq = __nccwpck_require__(2662);
-var resolveFlowCollection = __nccwpck_require__(4206);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var resolveBlockMap = __nccwpck_require__(7103);
+var resolveBlockSeq = __nccwpck_require__(334);
+var resolveFlowCollection = __nccwpck_require__(3142);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -53134,15 +57097,15 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 5899:
+/***/ 3683:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Document = __nccwpck_require__(6885);
-var composeNode = __nccwpck_require__(4873);
-var resolveEnd = __nccwpck_require__(644);
-var resolveProps = __nccwpck_require__(2207);
+var Document = __nccwpck_require__(3021);
+var composeNode = __nccwpck_require__(5937);
+var resolveEnd = __nccwpck_require__(7788);
+var resolveProps = __nccwpck_require__(4631);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -53186,17 +57149,17 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 4873:
+/***/ 5937:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(7641);
-var identity = __nccwpck_require__(415);
-var composeCollection = __nccwpck_require__(5434);
-var composeScalar = __nccwpck_require__(3293);
-var resolveEnd = __nccwpck_require__(644);
-var utilEmptyScalarPosition = __nccwpck_require__(4831);
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(1127);
+var composeCollection = __nccwpck_require__(7349);
+var composeScalar = __nccwpck_require__(5413);
+var resolveEnd = __nccwpck_require__(7788);
+var utilEmptyScalarPosition = __nccwpck_require__(2599);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -53305,15 +57268,15 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 3293:
+/***/ 5413:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var Scalar = __nccwpck_require__(2765);
-var resolveBlockScalar = __nccwpck_require__(809);
-var resolveFlowScalar = __nccwpck_require__(8066);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var resolveBlockScalar = __nccwpck_require__(8913);
+var resolveFlowScalar = __nccwpck_require__(6842);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -53400,18 +57363,18 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 3480:
+/***/ 9984:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(2342);
-var Document = __nccwpck_require__(6885);
-var errors = __nccwpck_require__(3376);
-var identity = __nccwpck_require__(415);
-var composeDoc = __nccwpck_require__(5899);
-var resolveEnd = __nccwpck_require__(644);
+var directives = __nccwpck_require__(1342);
+var Document = __nccwpck_require__(3021);
+var errors = __nccwpck_require__(1464);
+var identity = __nccwpck_require__(1127);
+var composeDoc = __nccwpck_require__(3683);
+var resolveEnd = __nccwpck_require__(7788);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -53631,17 +57594,17 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 6519:
+/***/ 7103:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Pair = __nccwpck_require__(4245);
-var YAMLMap = __nccwpck_require__(1950);
-var resolveProps = __nccwpck_require__(2207);
-var utilContainsNewline = __nccwpck_require__(9699);
-var utilFlowIndentCheck = __nccwpck_require__(7723);
-var utilMapIncludes = __nccwpck_require__(8539);
+var Pair = __nccwpck_require__(7165);
+var YAMLMap = __nccwpck_require__(4454);
+var resolveProps = __nccwpck_require__(4631);
+var utilContainsNewline = __nccwpck_require__(9499);
+var utilFlowIndentCheck = __nccwpck_require__(4051);
+var utilMapIncludes = __nccwpck_require__(1187);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -53755,12 +57718,12 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 809:
+/***/ 8913:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(2765);
+var Scalar = __nccwpck_require__(3301);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -53962,14 +57925,14 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 2662:
+/***/ 334:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var YAMLSeq = __nccwpck_require__(7495);
-var resolveProps = __nccwpck_require__(2207);
-var utilFlowIndentCheck = __nccwpck_require__(7723);
+var YAMLSeq = __nccwpck_require__(2223);
+var resolveProps = __nccwpck_require__(4631);
+var utilFlowIndentCheck = __nccwpck_require__(4051);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -54020,7 +57983,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 644:
+/***/ 7788:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -54066,19 +58029,19 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 4206:
+/***/ 3142:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var Pair = __nccwpck_require__(4245);
-var YAMLMap = __nccwpck_require__(1950);
-var YAMLSeq = __nccwpck_require__(7495);
-var resolveEnd = __nccwpck_require__(644);
-var resolveProps = __nccwpck_require__(2207);
-var utilContainsNewline = __nccwpck_require__(9699);
-var utilMapIncludes = __nccwpck_require__(8539);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var resolveEnd = __nccwpck_require__(7788);
+var resolveProps = __nccwpck_require__(4631);
+var utilContainsNewline = __nccwpck_require__(9499);
+var utilMapIncludes = __nccwpck_require__(1187);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -54282,13 +58245,13 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 8066:
+/***/ 6842:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(2765);
-var resolveEnd = __nccwpck_require__(644);
+var Scalar = __nccwpck_require__(3301);
+var resolveEnd = __nccwpck_require__(7788);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -54517,7 +58480,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 2207:
+/***/ 4631:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -54672,7 +58635,7 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 9699:
+/***/ 9499:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -54715,7 +58678,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 4831:
+/***/ 2599:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -54750,12 +58713,12 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 7723:
+/***/ 4051:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var utilContainsNewline = __nccwpck_require__(9699);
+var utilContainsNewline = __nccwpck_require__(9499);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -54774,12 +58737,12 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 8539:
+/***/ 1187:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
+var identity = __nccwpck_require__(1127);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -54796,22 +58759,22 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 6885:
+/***/ 3021:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(7641);
-var Collection = __nccwpck_require__(3469);
-var identity = __nccwpck_require__(415);
-var Pair = __nccwpck_require__(4245);
-var toJS = __nccwpck_require__(915);
-var Schema = __nccwpck_require__(8296);
-var stringifyDocument = __nccwpck_require__(7653);
-var anchors = __nccwpck_require__(5236);
-var applyReviver = __nccwpck_require__(5797);
-var createNode = __nccwpck_require__(2076);
-var directives = __nccwpck_require__(2342);
+var Alias = __nccwpck_require__(4065);
+var Collection = __nccwpck_require__(101);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var toJS = __nccwpck_require__(6424);
+var Schema = __nccwpck_require__(5840);
+var stringifyDocument = __nccwpck_require__(6829);
+var anchors = __nccwpck_require__(1596);
+var applyReviver = __nccwpck_require__(3661);
+var createNode = __nccwpck_require__(2404);
+var directives = __nccwpck_require__(1342);
 
 class Document {
     constructor(value, replacer, options) {
@@ -55140,13 +59103,13 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 5236:
+/***/ 1596:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var visit = __nccwpck_require__(292);
+var identity = __nccwpck_require__(1127);
+var visit = __nccwpck_require__(204);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -55223,7 +59186,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 5797:
+/***/ 3661:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -55287,14 +59250,14 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 2076:
+/***/ 2404:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(7641);
-var identity = __nccwpck_require__(415);
-var Scalar = __nccwpck_require__(2765);
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -55384,13 +59347,13 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 2342:
+/***/ 1342:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var visit = __nccwpck_require__(292);
+var identity = __nccwpck_require__(1127);
+var visit = __nccwpck_require__(204);
 
 const escapeChars = {
     '!': '%21',
@@ -55569,7 +59532,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 3376:
+/***/ 1464:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -55638,28 +59601,28 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 7207:
+/***/ 8815:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-var composer = __nccwpck_require__(3480);
-var Document = __nccwpck_require__(6885);
-var Schema = __nccwpck_require__(8296);
-var errors = __nccwpck_require__(3376);
-var Alias = __nccwpck_require__(7641);
-var identity = __nccwpck_require__(415);
-var Pair = __nccwpck_require__(4245);
-var Scalar = __nccwpck_require__(2765);
-var YAMLMap = __nccwpck_require__(1950);
-var YAMLSeq = __nccwpck_require__(7495);
-var cst = __nccwpck_require__(5421);
-var lexer = __nccwpck_require__(2081);
-var lineCounter = __nccwpck_require__(4588);
-var parser = __nccwpck_require__(6651);
-var publicApi = __nccwpck_require__(8759);
-var visit = __nccwpck_require__(292);
+var composer = __nccwpck_require__(9984);
+var Document = __nccwpck_require__(3021);
+var Schema = __nccwpck_require__(5840);
+var errors = __nccwpck_require__(1464);
+var Alias = __nccwpck_require__(4065);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var Scalar = __nccwpck_require__(3301);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var cst = __nccwpck_require__(3461);
+var lexer = __nccwpck_require__(361);
+var lineCounter = __nccwpck_require__(6628);
+var parser = __nccwpck_require__(3456);
+var publicApi = __nccwpck_require__(4047);
+var visit = __nccwpck_require__(204);
 
 
 
@@ -55696,7 +59659,7 @@ __webpack_unused_export__ = visit.visitAsync;
 
 /***/ }),
 
-/***/ 2745:
+/***/ 7249:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -55722,16 +59685,16 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 7641:
+/***/ 4065:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(5236);
-var visit = __nccwpck_require__(292);
-var identity = __nccwpck_require__(415);
-var Node = __nccwpck_require__(6617);
-var toJS = __nccwpck_require__(915);
+var anchors = __nccwpck_require__(1596);
+var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(1127);
+var Node = __nccwpck_require__(6673);
+var toJS = __nccwpck_require__(6424);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -55849,14 +59812,14 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 3469:
+/***/ 101:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2076);
-var identity = __nccwpck_require__(415);
-var Node = __nccwpck_require__(6617);
+var createNode = __nccwpck_require__(2404);
+var identity = __nccwpck_require__(1127);
+var Node = __nccwpck_require__(6673);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -56007,14 +59970,14 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 6617:
+/***/ 6673:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var applyReviver = __nccwpck_require__(5797);
-var identity = __nccwpck_require__(415);
-var toJS = __nccwpck_require__(915);
+var applyReviver = __nccwpck_require__(3661);
+var identity = __nccwpck_require__(1127);
+var toJS = __nccwpck_require__(6424);
 
 class NodeBase {
     constructor(type) {
@@ -56054,15 +60017,15 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 4245:
+/***/ 7165:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2076);
-var stringifyPair = __nccwpck_require__(5004);
-var addPairToJSMap = __nccwpck_require__(9256);
-var identity = __nccwpck_require__(415);
+var createNode = __nccwpck_require__(2404);
+var stringifyPair = __nccwpck_require__(9748);
+var addPairToJSMap = __nccwpck_require__(7104);
+var identity = __nccwpck_require__(1127);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -56100,14 +60063,14 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 2765:
+/***/ 3301:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var Node = __nccwpck_require__(6617);
-var toJS = __nccwpck_require__(915);
+var identity = __nccwpck_require__(1127);
+var Node = __nccwpck_require__(6673);
+var toJS = __nccwpck_require__(6424);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -56134,17 +60097,17 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 1950:
+/***/ 4454:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyCollection = __nccwpck_require__(6340);
-var addPairToJSMap = __nccwpck_require__(9256);
-var Collection = __nccwpck_require__(3469);
-var identity = __nccwpck_require__(415);
-var Pair = __nccwpck_require__(4245);
-var Scalar = __nccwpck_require__(2765);
+var stringifyCollection = __nccwpck_require__(1212);
+var addPairToJSMap = __nccwpck_require__(7104);
+var Collection = __nccwpck_require__(101);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var Scalar = __nccwpck_require__(3301);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -56288,17 +60251,17 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 7495:
+/***/ 2223:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2076);
-var stringifyCollection = __nccwpck_require__(6340);
-var Collection = __nccwpck_require__(3469);
-var identity = __nccwpck_require__(415);
-var Scalar = __nccwpck_require__(2765);
-var toJS = __nccwpck_require__(915);
+var createNode = __nccwpck_require__(2404);
+var stringifyCollection = __nccwpck_require__(1212);
+var Collection = __nccwpck_require__(101);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var toJS = __nccwpck_require__(6424);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -56410,16 +60373,16 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 9256:
+/***/ 7104:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var log = __nccwpck_require__(2745);
-var merge = __nccwpck_require__(6220);
-var stringify = __nccwpck_require__(732);
-var identity = __nccwpck_require__(415);
-var toJS = __nccwpck_require__(915);
+var log = __nccwpck_require__(7249);
+var merge = __nccwpck_require__(452);
+var stringify = __nccwpck_require__(2148);
+var identity = __nccwpck_require__(1127);
+var toJS = __nccwpck_require__(6424);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -56482,7 +60445,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 415:
+/***/ 1127:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -56542,12 +60505,12 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 915:
+/***/ 6424:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
+var identity = __nccwpck_require__(1127);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -56588,15 +60551,15 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 1366:
+/***/ 110:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var resolveBlockScalar = __nccwpck_require__(809);
-var resolveFlowScalar = __nccwpck_require__(8066);
-var errors = __nccwpck_require__(3376);
-var stringifyString = __nccwpck_require__(501);
+var resolveBlockScalar = __nccwpck_require__(8913);
+var resolveFlowScalar = __nccwpck_require__(6842);
+var errors = __nccwpck_require__(1464);
+var stringifyString = __nccwpck_require__(3069);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -56813,7 +60776,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 8013:
+/***/ 1733:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -56883,7 +60846,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 4555:
+/***/ 7715:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -56989,14 +60952,14 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 5421:
+/***/ 3461:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cstScalar = __nccwpck_require__(1366);
-var cstStringify = __nccwpck_require__(8013);
-var cstVisit = __nccwpck_require__(4555);
+var cstScalar = __nccwpck_require__(110);
+var cstStringify = __nccwpck_require__(1733);
+var cstVisit = __nccwpck_require__(7715);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -57108,12 +61071,12 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 2081:
+/***/ 361:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cst = __nccwpck_require__(5421);
+var cst = __nccwpck_require__(3461);
 
 /*
 START -> stream
@@ -57838,7 +61801,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 4588:
+/***/ 6628:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -57886,14 +61849,14 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 6651:
+/***/ 3456:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var cst = __nccwpck_require__(5421);
-var lexer = __nccwpck_require__(2081);
+var cst = __nccwpck_require__(3461);
+var lexer = __nccwpck_require__(361);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -58873,18 +62836,18 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 8759:
+/***/ 4047:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var composer = __nccwpck_require__(3480);
-var Document = __nccwpck_require__(6885);
-var errors = __nccwpck_require__(3376);
-var log = __nccwpck_require__(2745);
-var identity = __nccwpck_require__(415);
-var lineCounter = __nccwpck_require__(4588);
-var parser = __nccwpck_require__(6651);
+var composer = __nccwpck_require__(9984);
+var Document = __nccwpck_require__(3021);
+var errors = __nccwpck_require__(1464);
+var log = __nccwpck_require__(7249);
+var identity = __nccwpck_require__(1127);
+var lineCounter = __nccwpck_require__(6628);
+var parser = __nccwpck_require__(3456);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -58987,16 +62950,16 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 8296:
+/***/ 5840:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var map = __nccwpck_require__(7683);
-var seq = __nccwpck_require__(4066);
-var string = __nccwpck_require__(4088);
-var tags = __nccwpck_require__(3578);
+var identity = __nccwpck_require__(1127);
+var map = __nccwpck_require__(7451);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var tags = __nccwpck_require__(18);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -59033,13 +62996,13 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 7683:
+/***/ 7451:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var YAMLMap = __nccwpck_require__(1950);
+var identity = __nccwpck_require__(1127);
+var YAMLMap = __nccwpck_require__(4454);
 
 const map = {
     collection: 'map',
@@ -59059,12 +63022,12 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 1528:
+/***/ 3632:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(2765);
+var Scalar = __nccwpck_require__(3301);
 
 const nullTag = {
     identify: value => value == null,
@@ -59083,13 +63046,13 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 4066:
+/***/ 1706:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var YAMLSeq = __nccwpck_require__(7495);
+var identity = __nccwpck_require__(1127);
+var YAMLSeq = __nccwpck_require__(2223);
 
 const seq = {
     collection: 'seq',
@@ -59109,12 +63072,12 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 4088:
+/***/ 6464:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyString = __nccwpck_require__(501);
+var stringifyString = __nccwpck_require__(3069);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -59132,12 +63095,12 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 7247:
+/***/ 3959:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(2765);
+var Scalar = __nccwpck_require__(3301);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -59160,13 +63123,13 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 7661:
+/***/ 8405:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(2765);
-var stringifyNumber = __nccwpck_require__(2729);
+var Scalar = __nccwpck_require__(3301);
+var stringifyNumber = __nccwpck_require__(8689);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -59214,12 +63177,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 9546:
+/***/ 9874:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(2729);
+var stringifyNumber = __nccwpck_require__(8689);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -59263,18 +63226,18 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 9032:
+/***/ 896:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7683);
-var _null = __nccwpck_require__(1528);
-var seq = __nccwpck_require__(4066);
-var string = __nccwpck_require__(4088);
-var bool = __nccwpck_require__(7247);
-var float = __nccwpck_require__(7661);
-var int = __nccwpck_require__(9546);
+var map = __nccwpck_require__(7451);
+var _null = __nccwpck_require__(3632);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var bool = __nccwpck_require__(3959);
+var float = __nccwpck_require__(8405);
+var int = __nccwpck_require__(9874);
 
 const schema = [
     map.map,
@@ -59295,14 +63258,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 7519:
+/***/ 3559:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(2765);
-var map = __nccwpck_require__(7683);
-var seq = __nccwpck_require__(4066);
+var Scalar = __nccwpck_require__(3301);
+var map = __nccwpck_require__(7451);
+var seq = __nccwpck_require__(1706);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -59366,27 +63329,27 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 3578:
+/***/ 18:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7683);
-var _null = __nccwpck_require__(1528);
-var seq = __nccwpck_require__(4066);
-var string = __nccwpck_require__(4088);
-var bool = __nccwpck_require__(7247);
-var float = __nccwpck_require__(7661);
-var int = __nccwpck_require__(9546);
-var schema = __nccwpck_require__(9032);
-var schema$1 = __nccwpck_require__(7519);
-var binary = __nccwpck_require__(4011);
-var merge = __nccwpck_require__(6220);
-var omap = __nccwpck_require__(2775);
-var pairs = __nccwpck_require__(1705);
-var schema$2 = __nccwpck_require__(1921);
-var set = __nccwpck_require__(832);
-var timestamp = __nccwpck_require__(168);
+var map = __nccwpck_require__(7451);
+var _null = __nccwpck_require__(3632);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var bool = __nccwpck_require__(3959);
+var float = __nccwpck_require__(8405);
+var int = __nccwpck_require__(9874);
+var schema = __nccwpck_require__(896);
+var schema$1 = __nccwpck_require__(3559);
+var binary = __nccwpck_require__(6083);
+var merge = __nccwpck_require__(452);
+var omap = __nccwpck_require__(303);
+var pairs = __nccwpck_require__(8385);
+var schema$2 = __nccwpck_require__(5913);
+var set = __nccwpck_require__(1528);
+var timestamp = __nccwpck_require__(4371);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -59472,14 +63435,14 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 4011:
+/***/ 6083:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(2765);
-var stringifyString = __nccwpck_require__(501);
+var Scalar = __nccwpck_require__(3301);
+var stringifyString = __nccwpck_require__(3069);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -59549,12 +63512,12 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 2214:
+/***/ 8398:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(2765);
+var Scalar = __nccwpck_require__(3301);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -59585,13 +63548,13 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 9614:
+/***/ 5782:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(2765);
-var stringifyNumber = __nccwpck_require__(2729);
+var Scalar = __nccwpck_require__(3301);
+var stringifyNumber = __nccwpck_require__(8689);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -59642,12 +63605,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 6257:
+/***/ 873:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(2729);
+var stringifyNumber = __nccwpck_require__(8689);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -59725,13 +63688,13 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 6220:
+/***/ 452:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var Scalar = __nccwpck_require__(2765);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -59803,16 +63766,16 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 2775:
+/***/ 303:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var toJS = __nccwpck_require__(915);
-var YAMLMap = __nccwpck_require__(1950);
-var YAMLSeq = __nccwpck_require__(7495);
-var pairs = __nccwpck_require__(1705);
+var identity = __nccwpck_require__(1127);
+var toJS = __nccwpck_require__(6424);
+var YAMLMap = __nccwpck_require__(4454);
+var YAMLSeq = __nccwpck_require__(2223);
+var pairs = __nccwpck_require__(8385);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -59887,15 +63850,15 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 1705:
+/***/ 8385:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var Pair = __nccwpck_require__(4245);
-var Scalar = __nccwpck_require__(2765);
-var YAMLSeq = __nccwpck_require__(7495);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var Scalar = __nccwpck_require__(3301);
+var YAMLSeq = __nccwpck_require__(2223);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -59976,24 +63939,24 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 1921:
+/***/ 5913:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7683);
-var _null = __nccwpck_require__(1528);
-var seq = __nccwpck_require__(4066);
-var string = __nccwpck_require__(4088);
-var binary = __nccwpck_require__(4011);
-var bool = __nccwpck_require__(2214);
-var float = __nccwpck_require__(9614);
-var int = __nccwpck_require__(6257);
-var merge = __nccwpck_require__(6220);
-var omap = __nccwpck_require__(2775);
-var pairs = __nccwpck_require__(1705);
-var set = __nccwpck_require__(832);
-var timestamp = __nccwpck_require__(168);
+var map = __nccwpck_require__(7451);
+var _null = __nccwpck_require__(3632);
+var seq = __nccwpck_require__(1706);
+var string = __nccwpck_require__(6464);
+var binary = __nccwpck_require__(6083);
+var bool = __nccwpck_require__(8398);
+var float = __nccwpck_require__(5782);
+var int = __nccwpck_require__(873);
+var merge = __nccwpck_require__(452);
+var omap = __nccwpck_require__(303);
+var pairs = __nccwpck_require__(8385);
+var set = __nccwpck_require__(1528);
+var timestamp = __nccwpck_require__(4371);
 
 const schema = [
     map.map,
@@ -60024,14 +63987,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 832:
+/***/ 1528:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var Pair = __nccwpck_require__(4245);
-var YAMLMap = __nccwpck_require__(1950);
+var identity = __nccwpck_require__(1127);
+var Pair = __nccwpck_require__(7165);
+var YAMLMap = __nccwpck_require__(4454);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -60127,12 +64090,12 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 168:
+/***/ 4371:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(2729);
+var stringifyNumber = __nccwpck_require__(8689);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -60239,7 +64202,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 3699:
+/***/ 4475:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -60397,15 +64360,15 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 732:
+/***/ 2148:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(5236);
-var identity = __nccwpck_require__(415);
-var stringifyComment = __nccwpck_require__(8927);
-var stringifyString = __nccwpck_require__(501);
+var anchors = __nccwpck_require__(1596);
+var identity = __nccwpck_require__(1127);
+var stringifyComment = __nccwpck_require__(9799);
+var stringifyString = __nccwpck_require__(3069);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -60536,14 +64499,14 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 6340:
+/***/ 1212:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var stringify = __nccwpck_require__(732);
-var stringifyComment = __nccwpck_require__(8927);
+var identity = __nccwpck_require__(1127);
+var stringify = __nccwpck_require__(2148);
+var stringifyComment = __nccwpck_require__(9799);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -60698,7 +64661,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 8927:
+/***/ 9799:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -60729,14 +64692,14 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 7653:
+/***/ 6829:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var stringify = __nccwpck_require__(732);
-var stringifyComment = __nccwpck_require__(8927);
+var identity = __nccwpck_require__(1127);
+var stringify = __nccwpck_require__(2148);
+var stringifyComment = __nccwpck_require__(9799);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -60823,7 +64786,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 2729:
+/***/ 8689:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -60857,15 +64820,15 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 5004:
+/***/ 9748:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
-var Scalar = __nccwpck_require__(2765);
-var stringify = __nccwpck_require__(732);
-var stringifyComment = __nccwpck_require__(8927);
+var identity = __nccwpck_require__(1127);
+var Scalar = __nccwpck_require__(3301);
+var stringify = __nccwpck_require__(2148);
+var stringifyComment = __nccwpck_require__(9799);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -61016,13 +64979,13 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 501:
+/***/ 3069:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(2765);
-var foldFlowLines = __nccwpck_require__(3699);
+var Scalar = __nccwpck_require__(3301);
+var foldFlowLines = __nccwpck_require__(4475);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -61361,12 +65324,12 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 292:
+/***/ 204:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(415);
+var identity = __nccwpck_require__(1127);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -61872,7 +65835,7 @@ exports.visitAsync = visitAsync;
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(7890);
+/******/ var __webpack_exports__ = __nccwpck_require__(9407);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
 

@@ -1,7 +1,6 @@
 // What the run is about, read once from the runner's environment and event payload: the event, the ref, the
 // commit, the pull request and the run's own URL. Everything downstream receives this, never the raw environment.
 import * as github from '@actions/github';
-import path from 'node:path';
 
 export interface RunContext {
   eventName: string;
@@ -41,10 +40,4 @@ export function readRunContext(): RunContext {
     apiUrl: ctx.apiUrl,
     workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
   };
-}
-
-/** The comment target when none is given: the configuration's path, plus the cluster it plans for. */
-export function defaultTarget(workingDirectoryLabel: string, clusterLabel: string | undefined): string {
-  const dir = workingDirectoryLabel.split(path.sep).join('/');
-  return clusterLabel ? `${dir}@${clusterLabel}` : dir;
 }

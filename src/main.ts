@@ -1,18 +1,26 @@
 // Wires the pipeline's stages in order: inputs → tools → tfvars → policy → plan → report → gate → apply → health.
 // Each stage lives in its own module; this file only passes results along and holds no decisions of its own.
 import * as core from '@actions/core';
+import { runApplyStage } from './apply/stage.js';
 import { resolveConfiguration } from './configuration.js';
 import { readRunContext } from './context.js';
-import { readInputs, reportInputErrors } from './inputs/read.js';
+import { detectBackend } from './gate/backend.js';
+import { describeOnMerge } from './gate/decision.js';
+import { readInputs, reportInputErrors, secretValues } from './inputs/read.js';
 import { runFailure } from './outcome.js';
 import { annotateDiagnostics } from './plan/annotate.js';
+import { planFingerprint } from './plan/fingerprint.js';
 import { runPlan } from './plan/run.js';
 import { summarizePlan } from './plan/summary.js';
 import { mergePolicyReports } from './policy/findings.js';
 import { runConftest } from './policy/run.js';
 import { toolEnvironment } from './process.js';
+import { renderPlanComment } from './report/comment.js';
+import { planCounts } from './report/comment-sections.js';
 import { planOutputs, policyOutputs } from './report/outputs.js';
+import { planComment, publishComment } from './report/publish.js';
 import { renderInputsSection, renderToolsSection } from './report/summary.js';
+import { commentTarget } from './report/target.js';
 import { createRunDirectory } from './run-directory.js';
 import { writeTfvars } from './tfvars/write.js';
 import { installTools } from './tools/install.js';
@@ -23,6 +31,7 @@ function setOutputs(...groups: Record<string, string>[]): void {
 
 export async function run(): Promise<void> {
   try {
+    // inputs
     const parsed = readInputs();
     if (!parsed.ok) return reportInputErrors(parsed.errors);
     const inputs = parsed.inputs;
@@ -32,6 +41,7 @@ export async function run(): Promise<void> {
     const tfvars = await writeTfvars(inputs, runDir, context.workspace);
     core.setOutput('tfvars-path', tfvars.path);
 
+    // tools
     const tools = await installTools({
       tofuVersion: inputs.tofuVersion,
       conftestVersion: inputs.conftestVersion,
@@ -41,6 +51,7 @@ export async function run(): Promise<void> {
     });
     setOutputs({ 'tofu-version': tools.tofu.version, 'conftest-version': tools.conftest.version });
 
+    // policy on the tfvars, then the plan, then policy on the plan
     const tfvarsPolicy = await runConftest(tools.conftest.binary, config.policyPath, 'tfvars', tfvars.path);
     const env = toolEnvironment({ DIGITALOCEAN_TOKEN: inputs.digitaloceanToken });
     const plan = await runPlan({
@@ -57,14 +68,75 @@ export async function run(): Promise<void> {
       : [];
     const policy = mergePolicyReports([tfvarsPolicy, ...planPolicy]);
     const summary = plan.planJson === undefined ? undefined : summarizePlan(plan.planJson);
+    const planHash = plan.planJson === undefined ? null : planFingerprint(plan.planJson);
     setOutputs(planOutputs(plan, summary), policyOutputs(policy));
 
+    // report
+    const backend = await detectBackend(config.workingDirectory, env);
+    const target = commentTarget(inputs.target, config.label, {
+      doksName: inputs.clusterName,
+      kubeconfig: inputs.kubeconfig,
+    });
+    const gateInputs = {
+      acceptApply: inputs.acceptApply,
+      kubeconfigPresent: Boolean(inputs.kubeconfig?.trim()),
+      planExitCode: plan.exitCode,
+      policyPassed: policy.result === 'pass',
+      backend: backend.backend,
+      allowLocalState: inputs.allowLocalState,
+      requireReviewedPlan: inputs.requireReviewedPlan,
+    };
+    const report = renderPlanComment(
+      {
+        target,
+        headSha: context.headSha,
+        runUrl: context.runUrl,
+        policy,
+        plan: { exitCode: plan.exitCode, summary, text: plan.planText, error: plan.error },
+        onMerge: describeOnMerge(gateInputs),
+        planHash,
+        planTextPath: plan.planTextPath,
+      },
+      { secrets: secretValues(inputs) },
+    );
+    const commentUrl = await publishComment(
+      planComment(context, inputs.comment, inputs.githubToken),
+      context,
+      target,
+      report,
+    );
+    core.setOutput('comment-url', commentUrl);
+
+    // gate → apply → health
+    const applied = await runApplyStage({
+      context,
+      inputs,
+      backend,
+      plan: { exitCode: plan.exitCode, planFile: plan.planFile },
+      planHash,
+      planDescription: summary && planCounts(summary),
+      policyPassed: policy.result === 'pass',
+      target,
+      tofu: tools.tofu.binary,
+      workingDirectory: config.workingDirectory,
+      env,
+      kubeconfigPath: tfvars.kubeconfigPath,
+    });
+    setOutputs(applied.outputs);
+
     await core.summary
+      .addRaw(report, true)
+      .addRaw(applied.summary, true)
       .addRaw(renderToolsSection([tools.tofu, tools.conftest]), true)
       .addRaw(renderInputsSection(inputs), true)
       .write();
 
-    const failure = runFailure({ planError: plan.error, policy });
+    const failure = runFailure({
+      planError: plan.error,
+      policy,
+      applyError: applied.applyError,
+      healthError: applied.healthError,
+    });
     if (failure) core.setFailed(failure);
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error));

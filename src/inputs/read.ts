@@ -5,6 +5,7 @@ import {
   INPUT_NAMES,
   SECRET_INPUTS,
   parseInputs,
+  type ActionInputs,
   type InputError,
   type InputsResult,
   type RawInputs,
@@ -71,4 +72,14 @@ export function readInputs(): InputsResult {
 export function reportInputErrors(errors: InputError[]): void {
   for (const error of errors) core.error(error.message, { title: `Invalid input: ${error.input}` });
   core.setFailed(`${errors.length} invalid input(s); nothing was run.`);
+}
+
+/** Every secret value of the parsed inputs, as masked: what the report scrubs from anything it renders. */
+export function secretValues(inputs: ActionInputs): string[] {
+  const given: [string, string | undefined][] = [
+    ['kubeconfig', inputs.kubeconfig],
+    ['digitalocean-token', inputs.digitaloceanToken],
+    ['github-token', inputs.githubToken],
+  ];
+  return given.flatMap(([name, value]) => (value ? secretFragments(name, value) : []));
 }

@@ -242,10 +242,9 @@ type ParsedInputs = { [K in InputName]: z.output<(typeof fields)[K]> };
 function crossChecks(p: Partial<ParsedInputs>): InputError[] {
   const errors: InputError[] = [];
   const err = (input: InputName, accepted: string): void => {
-    errors.push({
-      input,
-      message: describeInputError(input, p[input] === undefined ? undefined : String(p[input]), accepted),
-    });
+    const value = p[input];
+    const given = typeof value === 'string' || value === undefined ? value : JSON.stringify(value);
+    errors.push({ input, message: describeInputError(input, given, accepted) });
   };
   // `name in p` is false for an input that failed on its own: it already has its error.
   if (p.install && 'git-url' in p && !p['git-url'])

@@ -57,7 +57,7 @@ const REASONS: Record<string, string> = {
 
 const STATUS_ICON = { ok: '✅', fail: '❌', warn: '⚠️' } as const;
 
-function planCounts(s: PlanSummary): string {
+export function planCounts(s: PlanSummary): string {
   const parts = [
     `${formatNumber(s.add)} to add`,
     `${formatNumber(s.change)} to change`,
