@@ -328,11 +328,35 @@ describe('findMergedPullRequest', () => {
     expect(await findMergedPullRequest({ ...args, sha: merge })).toEqual({
       number: 7,
       url: `${api.htmlBase}/${owner}/${repo}/pull/7`,
+      headSha: inside,
     });
     expect(await findMergedPullRequest({ ...args, sha: inside })).toBeNull();
     expect(await findMergedPullRequest({ ...args, sha: '0'.repeat(40) })).toBeNull();
     expect(api.requestsTo('commit-pulls').map((r) => r.path)).toContain(
       `/repos/${owner}/${repo}/commits/${merge}/pulls`,
     );
+    expect(api.requestsTo('get-pull')).toEqual([]);
+  });
+
+  it('reads the pull request itself when the listing lacks the merge fields', async () => {
+    const merge = '9'.repeat(40);
+    api.addPull({
+      owner,
+      repo,
+      number: 11,
+      merged_at: '2026-01-03T00:00:00Z',
+      merge_commit_sha: merge,
+      commits: ['8'.repeat(40)],
+      listedWithoutMergeFields: true,
+    });
+    const found = await findMergedPullRequest({
+      token: api.installationToken(),
+      apiUrl: api.url,
+      owner,
+      repo,
+      sha: merge,
+    });
+    expect(found).toMatchObject({ number: 11, headSha: '8'.repeat(40) });
+    expect(api.requestsTo('get-pull').map((r) => r.path)).toEqual([`/repos/${owner}/${repo}/pulls/11`]);
   });
 });

@@ -293,12 +293,18 @@ interface ApiPull {
   html_url: string;
   merged_at?: string | null;
   merge_commit_sha?: string | null;
+  head?: { sha?: string } | null;
+}
+
+export interface MergedPullRequest {
+  number: number;
+  url: string;
+  /** The pull request's head commit when merged: what its last plan comment was made for. */
+  headSha?: string;
 }
 
 /** The pull request whose merge produced `sha` (merge, squash or rebase), or null for a direct push. */
-export async function findMergedPullRequest(
-  args: RepositoryArgs & { sha: string },
-): Promise<{ number: number; url: string } | null> {
+export async function findMergedPullRequest(args: RepositoryArgs & { sha: string }): Promise<MergedPullRequest | null> {
   return attempt(`find the pull request merged as ${args.sha.slice(0, 12)}`, async () => {
     const octokit = client(args);
     const { data } = await octokit.rest.repos.listPullRequestsAssociatedWithCommit({
@@ -313,7 +319,10 @@ export async function findMergedPullRequest(
           ? ((await octokit.rest.pulls.get({ owner: args.owner, repo: args.repo, pull_number: listed.number }))
               .data as ApiPull)
           : listed;
-      if (pull.merged_at && pull.merge_commit_sha === args.sha) return { number: pull.number, url: pull.html_url };
+      if (pull.merged_at && pull.merge_commit_sha === args.sha) {
+        const headSha = pull.head?.sha;
+        return { number: pull.number, url: pull.html_url, ...(headSha ? { headSha } : {}) };
+      }
     }
     return null;
   });

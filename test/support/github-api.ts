@@ -58,6 +58,10 @@ export interface StoredPull {
   merge_commit_sha: string | null;
   /** Commits the pull request contains (the commits/{sha}/pulls lookup matches these and the merge commit). */
   commits: string[];
+  /** The head commit (head.sha); defaults to the last of `commits`. */
+  headSha?: string;
+  /** List it in commits/{sha}/pulls without merge fields, so a client has to read pulls/{n}. */
+  listedWithoutMergeFields?: boolean;
 }
 
 interface Failure {
@@ -216,6 +220,8 @@ export class GitHubApiStandIn {
       state: p.merged_at ? 'closed' : 'open',
       merged_at: p.merged_at,
       merge_commit_sha: p.merge_commit_sha,
+      head: { sha: p.headSha ?? p.commits.at(-1) ?? null, ref: `pr-${p.number}` },
+      base: { ref: 'main' },
     };
   }
 
@@ -328,7 +334,15 @@ export class GitHubApiStandIn {
         const pulls = this.pulls.filter(
           (p) => p.owner === owner && p.repo === repo && (p.commits.includes(third) || p.merge_commit_sha === third),
         );
-        return { status: 200, body: pulls.map((p) => this.pullJson(p)) };
+        const listed = pulls.map((p) => {
+          const json = this.pullJson(p);
+          if (p.listedWithoutMergeFields) {
+            delete json.merged_at;
+            delete json.merge_commit_sha;
+          }
+          return json;
+        });
+        return { status: 200, body: listed };
       }
       case 'get-pull': {
         const pull = this.pulls.find((p) => p.owner === owner && p.repo === repo && p.number === Number(third));
