@@ -3,7 +3,11 @@ import * as core from '@actions/core';
 import path from 'node:path';
 import type { Diagnostic } from './diagnostics.js';
 
-export function annotationFile(diagnostic: Diagnostic, workingDirectory: string, workspace: string): string | undefined {
+export function annotationFile(
+  diagnostic: Diagnostic,
+  workingDirectory: string,
+  workspace: string,
+): string | undefined {
   if (!diagnostic.file) return undefined;
   const absolute = path.resolve(workingDirectory, diagnostic.file);
   const relative = path.relative(workspace, absolute);
