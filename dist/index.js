@@ -37298,8 +37298,15 @@ function renderInputsSection(inputs) {
         ['kubeconfig', set(inputs.kubeconfig)],
         ['digitalocean-token', set(inputs.digitaloceanToken)],
         ['cluster-name', inputs.clusterName ?? ''],
+        ['policy-path', inputs.policyPath ?? '(shipped policy/)'],
+        ['tool-mirror-url', inputs.toolMirrorUrl ?? ''],
+        ['target', inputs.target ?? '(default)'],
         ['accept-apply', String(inputs.acceptApply)],
         ['require-reviewed-plan', String(inputs.requireReviewedPlan)],
+        ['allow-local-state', String(inputs.allowLocalState)],
+        ['health-timeout', `${inputs.healthTimeoutSeconds}s`],
+        ['comment', String(inputs.comment)],
+        ['github-token', set(inputs.githubToken)],
     ];
     const body = rows.map(([name, value]) => `| \`${name}\` | ${escapeCell(value)} |`).join('\n');
     return `### Inputs in effect\n\n| input | value |\n| --- | --- |\n${body}\n`;
@@ -54612,6 +54619,7 @@ function interpretPlanExitCode(code) {
 function failed(step, error, diagnostics, planText = '') {
     return { exitCode: 1, hasChanges: false, failed: true, failedStep: step, error, diagnostics, planText };
 }
+const LOCK_TIMEOUT = '3m';
 function backendArgs(settings) {
     return settings.map(({ key, value }) => `-backend-config=${key}=${value}`);
 }
@@ -54630,11 +54638,13 @@ async function runPlan(request) {
         return failed('validate', `tofu validate failed:\n${reason}`, validateFindings);
     }
     const planFile = external_node_path_default().join(request.outputDirectory, 'tfplan');
+    // A pull request's plan may overlap the apply of main for the same state: wait for its lock rather than fail.
     const planArgs = [
         'plan',
         '-input=false',
         '-detailed-exitcode',
         '-json',
+        `-lock-timeout=${LOCK_TIMEOUT}`,
         `-out=${planFile}`,
         `-var-file=${request.tfvarsPath}`,
     ];

@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// `npm run local [-- --inputs FILE] [--input name=value …]`: runs the bundled action exactly as the runner would
-// (INPUT_* variables, GITHUB_OUTPUT/STEP_SUMMARY files) and prints the job summary and outputs to the terminal.
-// The event is "local" unless --event/--ref say otherwise, so the apply gate stays shut unless every gate input
-// is given explicitly.
-import { spawnSync } from 'node:child_process';
+// `node scripts/local-run.mjs [--inputs FILE] [--input name=value …] [--tools github|local-mirror]`: runs the
+// bundled action exactly as the runner would (INPUT_* variables, GITHUB_OUTPUT/STEP_SUMMARY files) and prints the
+// job summary and outputs to the terminal. The event is "local" unless --event/--ref say otherwise, so the apply
+// gate stays shut unless every gate input is given explicitly.
+//
+// --tools github (default) downloads tofu and conftest from their releases, verified as in CI. --tools local-mirror
+// (what `npm run local` uses) serves tofu and conftest built from the Go module proxy by scripts/test-tools.sh from a
+// release mirror on 127.0.0.1, signed with a key made for the run: for machines that cannot reach GitHub.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
 
@@ -18,8 +23,10 @@ const { values } = parseArgs({
     event: { type: 'string', default: 'local' },
     ref: { type: 'string', default: 'refs/heads/local' },
     'event-path': { type: 'string' },
+    tools: { type: 'string', default: 'github' },
   },
 });
+if (!['github', 'local-mirror'].includes(values.tools)) throw new Error(`--tools expects github or local-mirror`);
 
 const inputsFile = path.resolve(values.inputs);
 const inputs = parse(readFileSync(inputsFile, 'utf8')) ?? {};
@@ -58,7 +65,14 @@ for (const [name, raw] of Object.entries(inputs)) {
   env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = content;
 }
 
+const mirror = values.tools === 'local-mirror' ? await startLocalMirror() : undefined;
+if (mirror) {
+  env['INPUT_TOOL-MIRROR-URL'] = mirror.url;
+  env.FLUX_BOOTSTRAP_OPENTOFU_SIGNING_KEY = mirror.signingKeyArmored;
+  env.TF_CLI_CONFIG_FILE = mirror.tofurc;
+}
 const main = spawnSync(process.execPath, [path.join(repo, 'dist/index.js')], { env, stdio: 'inherit' });
+mirror?.stop();
 const post = spawnSync(process.execPath, [path.join(repo, 'dist/post/index.js')], {
   env: { ...env, ...stateEnv(readFileSync(files.state, 'utf8')) },
   stdio: 'ignore',
@@ -74,6 +88,27 @@ console.log(
     .join('\n') || '(none)',
 );
 process.exit(main.status ?? 1);
+
+/** Builds the tools (cached) and serves them from the loopback release mirror the tests and benchmarks use. */
+async function startLocalMirror() {
+  const exports = execFileSync('bash', [path.join(repo, 'scripts', 'test-tools.sh')], { encoding: 'utf8' });
+  const toolEnv = Object.fromEntries([...exports.matchAll(/^export ([A-Z_]+)='(.*)'$/gm)].map((m) => [m[1], m[2]]));
+  const out = path.join(home, 'mirror');
+  execFileSync(
+    path.join(repo, 'node_modules', '.bin', 'ncc'),
+    ['build', path.join(repo, 'bench', 'release-mirror-server.ts'), '-o', out, '--quiet'],
+    {
+      stdio: 'inherit',
+    },
+  );
+  const child = spawn(process.execPath, [path.join(out, 'index.js')], {
+    env: { ...process.env, ...toolEnv, BENCH_REPO: repo },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const { value: line } = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
+  if (!line) throw new Error('the local release mirror did not start');
+  return { ...JSON.parse(line), tofurc: toolEnv.FLUX_TOFURC, stop: () => child.stdin.end() };
+}
 
 /** The runner's `name<<delimiter` file-command format, as written by @actions/core. */
 function fileCommands(text) {

@@ -39,6 +39,8 @@ function failed(step: PlanRun['failedStep'], error: string, diagnostics: Diagnos
   return { exitCode: 1, hasChanges: false, failed: true, failedStep: step, error, diagnostics, planText };
 }
 
+const LOCK_TIMEOUT = '3m';
+
 export function backendArgs(settings: BackendSetting[]): string[] {
   return settings.map(({ key, value }) => `-backend-config=${key}=${value}`);
 }
@@ -62,11 +64,13 @@ export async function runPlan(request: PlanRequest): Promise<PlanRun> {
   }
 
   const planFile = path.join(request.outputDirectory, 'tfplan');
+  // A pull request's plan may overlap the apply of main for the same state: wait for its lock rather than fail.
   const planArgs = [
     'plan',
     '-input=false',
     '-detailed-exitcode',
     '-json',
+    `-lock-timeout=${LOCK_TIMEOUT}`,
     `-out=${planFile}`,
     `-var-file=${request.tfvarsPath}`,
   ];

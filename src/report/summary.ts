@@ -22,8 +22,15 @@ export function renderInputsSection(inputs: ActionInputs): string {
     ['kubeconfig', set(inputs.kubeconfig)],
     ['digitalocean-token', set(inputs.digitaloceanToken)],
     ['cluster-name', inputs.clusterName ?? ''],
+    ['policy-path', inputs.policyPath ?? '(shipped policy/)'],
+    ['tool-mirror-url', inputs.toolMirrorUrl ?? ''],
+    ['target', inputs.target ?? '(default)'],
     ['accept-apply', String(inputs.acceptApply)],
     ['require-reviewed-plan', String(inputs.requireReviewedPlan)],
+    ['allow-local-state', String(inputs.allowLocalState)],
+    ['health-timeout', `${inputs.healthTimeoutSeconds}s`],
+    ['comment', String(inputs.comment)],
+    ['github-token', set(inputs.githubToken)],
   ];
   const body = rows.map(([name, value]) => `| \`${name}\` | ${escapeCell(value)} |`).join('\n');
   return `### Inputs in effect\n\n| input | value |\n| --- | --- |\n${body}\n`;
