@@ -11,7 +11,15 @@ import { planFingerprint } from '../src/plan/fingerprint.js';
 import { metadataMarker, parseCommentMetadata } from '../src/report/comment.js';
 import { readTree, repoRoot, runAction, type ActionRun } from './support/action-runner.js';
 import { GITHUB_ACTIONS_BOT, GitHubApiStandIn } from './support/github-api.js';
-import { kubeconfigFor, startKubeApi, type KubeApi, type ObjectState } from './support/kube-api.js';
+import {
+  kubeconfigFor,
+  startKubeApi,
+  type KubeApi,
+  type ObjectState,
+  READY_REVISION,
+  kustomizationReady,
+  sourceReady,
+} from './support/kube-api.js';
 import { fixtureWorkspace, runPipeline, sharedToolCache } from './support/pipeline.js';
 import { startReleaseMirror, type ReleaseMirror } from './support/release-mirror.js';
 
@@ -19,16 +27,7 @@ const wired = readFileSync(path.join(repoRoot, 'src', 'main.ts'), 'utf8').includ
 
 const OWNER = 'wildside';
 const REPO = 'infra';
-const REV = 'main@sha1:4f1c2b0e6f1d2a3b4c5d6e7f8091a2b3c4d5e6f7';
-const sourceReady: ObjectState = {
-  ready: { status: 'True', reason: 'Succeeded', message: `stored artifact for revision '${REV}'` },
-  revision: REV,
-};
-const kustomizationReady: ObjectState = {
-  ready: { status: 'True', reason: 'ReconciliationSucceeded', message: `Applied revision: ${REV}` },
-  revision: REV,
-  lastAttemptedRevision: REV,
-};
+const REV = READY_REVISION;
 
 let mirror: ReleaseMirror;
 let toolCache: string;

@@ -13,14 +13,21 @@ import type { RunContext } from '../src/context.js';
 import { planFingerprint } from '../src/plan/fingerprint.js';
 import { metadataMarker, parseCommentMetadata } from '../src/report/comment.js';
 import { GITHUB_ACTIONS_BOT, GitHubApiStandIn } from './support/github-api.js';
-import { kubeconfigFor, startKubeApi, type KubeApi, type ObjectState } from './support/kube-api.js';
+import {
+  kubeconfigFor,
+  startKubeApi,
+  type KubeApi,
+  READY_REVISION,
+  kustomizationReady,
+  sourceReady,
+} from './support/kube-api.js';
 import { tools } from './support/tools.js';
 
 const exec = promisify(execFile);
 const env = { ...process.env, TF_IN_AUTOMATION: '1' };
 const OWNER = 'wildside';
 const REPO = 'infra';
-const REV = 'main@sha1:4f1c2b0e6f1d2a3b4c5d6e7f8091a2b3c4d5e6f7';
+const REV = READY_REVISION;
 
 const ROOT = `
 resource "terraform_data" "git_repository" {
@@ -47,16 +54,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([github.close(), kube.close()]);
 });
-
-const sourceReady: ObjectState = {
-  ready: { status: 'True', reason: 'Succeeded', message: `stored artifact for revision '${REV}'` },
-  revision: REV,
-};
-const kustomizationReady: ObjectState = {
-  ready: { status: 'True', reason: 'ReconciliationSucceeded', message: `Applied revision: ${REV}` },
-  revision: REV,
-  lastAttemptedRevision: REV,
-};
 
 let pullNumber = 500;
 

@@ -99,6 +99,18 @@ export interface ObjectState {
 }
 
 /** One scripted answer: an object state, `null` for 404, or an HTTP error status. */
+/** A revision Flux reports, and the Ready states of a GitRepository and a Kustomization that reconciled it. */
+export const READY_REVISION = 'main@sha1:4f1c2b0e6f1d2a3b4c5d6e7f8091a2b3c4d5e6f7';
+export const sourceReady: ObjectState = {
+  ready: { status: 'True', reason: 'Succeeded', message: `stored artifact for revision '${READY_REVISION}'` },
+  revision: READY_REVISION,
+};
+export const kustomizationReady: ObjectState = {
+  ready: { status: 'True', reason: 'ReconciliationSucceeded', message: `Applied revision: ${READY_REVISION}` },
+  revision: READY_REVISION,
+  lastAttemptedRevision: READY_REVISION,
+};
+
 export type Scripted = ObjectState | null | { httpStatus: number };
 
 const GROUPS: Record<FluxKind, { group: string; plural: string }> = {
