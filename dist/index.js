@@ -37299,6 +37299,8 @@ function renderInputsSection(inputs) {
         ['digitalocean-token', set(inputs.digitaloceanToken)],
         ['cluster-name', inputs.clusterName ?? ''],
         ['policy-path', inputs.policyPath ?? '(shipped policy/)'],
+        ['policy-data', inputs.policyData.join(', ')],
+        ['multitenancy', String(inputs.multitenancy)],
         ['tool-mirror-url', inputs.toolMirrorUrl ?? ''],
         ['target', inputs.target ?? '(default)'],
         ['accept-apply', String(inputs.acceptApply)],
@@ -44263,10 +44265,127 @@ async function waitForHealth(request, flux) {
 
 // EXTERNAL MODULE: external "node:url"
 var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./src/inputs/rules.ts
+// The value rules shared by the action's inputs and kept in step with the OpenTofu module's validation
+// (modules/fluxcd/variables.tf) and the Conftest policies (policy/). Each rule returns null when the value is
+// acceptable, or the sentence that says what is accepted.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Whole seconds or minutes, never zero: the module and policy refuse hours and compound durations. */
+const INTERVAL_PATTERN = /^[1-9][0-9]*(s|m)$/;
+const EXACT_SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+const SCP_FORM = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)(.+)$/;
+const gitUrl = (value) => {
+    const scp = SCP_FORM.exec(value);
+    if (scp) {
+        return `the scp form is not accepted by Flux; write it as ssh://${scp[1]}@${scp[2]}/${scp[3]}`;
+    }
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        return 'expected an https:// or ssh:// URL';
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'ssh:') {
+        return `scheme ${url.protocol.replace(/:$/, '')}:// is not accepted; expected https:// or ssh://`;
+    }
+    if (!url.hostname)
+        return 'expected a host after the scheme';
+    if (url.password)
+        return 'credentials do not belong in the URL; put them in a Secret named by git-secret-name';
+    return null;
+};
+/** git check-ref-format rules for a branch name. */
+const gitBranch = (value) => {
+    const bad = value.length === 0 ||
+        value.length > 255 ||
+        value.startsWith('-') ||
+        value.startsWith('/') ||
+        value.endsWith('/') ||
+        value.endsWith('.') ||
+        value.endsWith('.lock') ||
+        value.includes('..') ||
+        value.includes('//') ||
+        value.includes('@{') ||
+        value === '@' ||
+        /[\s~^:?*[\\]/.test(value) ||
+        /\p{Cc}/u.test(value) ||
+        value.split('/').some((part) => part.startsWith('.'));
+    return bad ? 'expected a valid Git branch name (git check-ref-format), such as main or release/1.2' : null;
+};
+const repositoryPath = (value) => {
+    if (value.startsWith('/'))
+        return 'expected a path relative to the repository root, such as ./ or ./clusters/dev';
+    if (value.includes('\\'))
+        return 'expected forward slashes only';
+    if (value.split('/').includes('..'))
+        return 'a ".." segment would climb out of the repository; use a path below it';
+    if (/\p{Cc}/u.test(value))
+        return 'expected printable characters only';
+    return null;
+};
+const dnsLabel = (value) => value.length <= 63 && DNS_LABEL.test(value)
+    ? null
+    : 'expected a DNS label: lowercase letters, digits and "-", starting and ending alphanumeric, at most 63 characters';
+const dnsSubdomain = (value) => value.length <= 253 && DNS_SUBDOMAIN.test(value)
+    ? null
+    : 'expected a Kubernetes object name: lowercase letters, digits, "-" and ".", at most 253 characters';
+const reconcileInterval = (value) => INTERVAL_PATTERN.test(value)
+    ? null
+    : 'expected whole seconds or minutes greater than zero, such as 30s, 1m or 15m (no hours, no compound durations)';
+const exactVersion = (value) => EXACT_SEMVER.test(value) ? null : 'expected an exact chart version such as 2.18.0';
+/** A relative path that stays inside the directory it is resolved against. */
+const workspaceRelativePath = (value) => {
+    if (value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value))
+        return 'expected a path relative to the workspace';
+    if (value.split(/[\\/]/).includes('..'))
+        return 'a ".." segment would leave the workspace';
+    return null;
+};
+/** The Conftest data examples shipped in policy/data/, usable by name. */
+const SHIPPED_POLICY_DATA = ['advisory', 'strict'];
+const policyDataFile = (value) => SHIPPED_POLICY_DATA.includes(value)
+    ? null
+    : workspaceRelativePath(value) && `${workspaceRelativePath(value)}, or one of ${SHIPPED_POLICY_DATA.join(', ')}`;
+const BACKEND_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+const backendConfigLine = (value) => {
+    const eq = value.indexOf('=');
+    if (eq <= 0)
+        return 'expected key=value';
+    return BACKEND_KEY.test(value.slice(0, eq).trim()) ? null : 'expected key=value with a key of letters, digits, _ . -';
+};
+/** Durations for waits: whole seconds or minutes, at most an hour. */
+function durationSeconds(value) {
+    const match = /^([1-9][0-9]*)(s|m)$/.exec(value);
+    if (!match)
+        return null;
+    const seconds = Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+    return seconds <= 3600 ? seconds : null;
+}
+const target = (value) => /^[A-Za-z0-9._/:@-]{1,100}$/.test(value) ? null : 'expected at most 100 letters, digits or . _ / : @ -';
+/** HTTPS anywhere; plain HTTP only on loopback, where nothing can sit in between (tests, local mirrors). */
+const mirrorUrl = (value) => {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        return 'expected an https:// URL';
+    }
+    if (url.username || url.password)
+        return 'credentials do not belong in the URL (they would appear in logs)';
+    if (url.protocol === 'https:')
+        return null;
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    return url.protocol === 'http:' && loopback ? null : 'expected an https:// URL (http:// only on loopback)';
+};
+
 ;// CONCATENATED MODULE: ./src/configuration.ts
 // Where the OpenTofu configuration and the policies come from: the user's paths inside the workspace, or the ones
 // shipped with the action. The shipped modules are copied into the run directory, so that init never writes
 // into the action's own checkout and the module's relative source (../fluxcd) still resolves.
+
 
 
 
@@ -44279,20 +44398,35 @@ async function requireDirectory(input, dir) {
     if (!stat?.isDirectory())
         throw new ConfigurationError(`Input '${input}': "${dir}" is not a directory.`);
 }
+async function resolvePolicyData(names, workspace) {
+    const resolved = [];
+    for (const name of names) {
+        const shipped = SHIPPED_POLICY_DATA.includes(name);
+        const file = shipped ? external_node_path_default().join(actionRoot, 'policy', 'data', `${name}.yaml`) : external_node_path_default().resolve(workspace, name);
+        if (!(await external_node_fs_namespaceObject.promises.stat(file).catch(() => null))?.isFile()) {
+            throw new ConfigurationError(`Input 'policy-data': "${name}" is not a file in the workspace (${workspace}).`);
+        }
+        resolved.push(file);
+    }
+    return resolved;
+}
 async function resolveConfiguration(inputs, workspace, runDir) {
     const policyPath = inputs.policyPath ? external_node_path_default().resolve(workspace, inputs.policyPath) : external_node_path_default().join(actionRoot, 'policy');
     await requireDirectory('policy-path', policyPath);
+    const policyData = await resolvePolicyData(inputs.policyData, workspace);
     if (inputs.workingDirectory) {
         const workingDirectory = external_node_path_default().resolve(workspace, inputs.workingDirectory);
         await requireDirectory('working-directory', workingDirectory);
-        return { workingDirectory, label: external_node_path_default().relative(workspace, workingDirectory) || '.', policyPath, shipped: false };
+        const label = external_node_path_default().relative(workspace, workingDirectory) || '.';
+        return { workingDirectory, label, policyPath, policyData, shipped: false };
     }
     const modules = external_node_path_default().join(runDir, 'modules');
     await external_node_fs_namespaceObject.promises.cp(external_node_path_default().join(actionRoot, 'modules'), modules, {
         recursive: true,
         filter: (source) => !/[\\/](\.terraform|tests)([\\/]|$)/.test(source),
     });
-    return { workingDirectory: external_node_path_default().join(modules, 'root'), label: 'modules/root', policyPath, shipped: true };
+    const workingDirectory = external_node_path_default().join(modules, 'root');
+    return { workingDirectory, label: 'modules/root', policyPath, policyData, shipped: true };
 }
 
 ;// CONCATENATED MODULE: ./src/context.ts
@@ -53976,117 +54110,6 @@ function parseHclConstraint(input) {
     return range ? { kind: 'range', range, asked } : null;
 }
 
-;// CONCATENATED MODULE: ./src/inputs/rules.ts
-// The value rules shared by the action's inputs and kept in step with the OpenTofu module's validation
-// (modules/fluxcd/variables.tf) and the Conftest policies (policy/). Each rule returns null when the value is
-// acceptable, or the sentence that says what is accepted.
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** Whole seconds or minutes, never zero: the module and policy refuse hours and compound durations. */
-const INTERVAL_PATTERN = /^[1-9][0-9]*(s|m)$/;
-const EXACT_SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
-const SCP_FORM = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)(.+)$/;
-const gitUrl = (value) => {
-    const scp = SCP_FORM.exec(value);
-    if (scp) {
-        return `the scp form is not accepted by Flux; write it as ssh://${scp[1]}@${scp[2]}/${scp[3]}`;
-    }
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        return 'expected an https:// or ssh:// URL';
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'ssh:') {
-        return `scheme ${url.protocol.replace(/:$/, '')}:// is not accepted; expected https:// or ssh://`;
-    }
-    if (!url.hostname)
-        return 'expected a host after the scheme';
-    if (url.password)
-        return 'credentials do not belong in the URL; put them in a Secret named by git-secret-name';
-    return null;
-};
-/** git check-ref-format rules for a branch name. */
-const gitBranch = (value) => {
-    const bad = value.length === 0 ||
-        value.length > 255 ||
-        value.startsWith('-') ||
-        value.startsWith('/') ||
-        value.endsWith('/') ||
-        value.endsWith('.') ||
-        value.endsWith('.lock') ||
-        value.includes('..') ||
-        value.includes('//') ||
-        value.includes('@{') ||
-        value === '@' ||
-        /[\s~^:?*[\\]/.test(value) ||
-        /\p{Cc}/u.test(value) ||
-        value.split('/').some((part) => part.startsWith('.'));
-    return bad ? 'expected a valid Git branch name (git check-ref-format), such as main or release/1.2' : null;
-};
-const repositoryPath = (value) => {
-    if (value.startsWith('/'))
-        return 'expected a path relative to the repository root, such as ./ or ./clusters/dev';
-    if (value.includes('\\'))
-        return 'expected forward slashes only';
-    if (value.split('/').includes('..'))
-        return 'a ".." segment would climb out of the repository; use a path below it';
-    if (/\p{Cc}/u.test(value))
-        return 'expected printable characters only';
-    return null;
-};
-const dnsLabel = (value) => value.length <= 63 && DNS_LABEL.test(value)
-    ? null
-    : 'expected a DNS label: lowercase letters, digits and "-", starting and ending alphanumeric, at most 63 characters';
-const dnsSubdomain = (value) => value.length <= 253 && DNS_SUBDOMAIN.test(value)
-    ? null
-    : 'expected a Kubernetes object name: lowercase letters, digits, "-" and ".", at most 253 characters';
-const reconcileInterval = (value) => INTERVAL_PATTERN.test(value)
-    ? null
-    : 'expected whole seconds or minutes greater than zero, such as 30s, 1m or 15m (no hours, no compound durations)';
-const exactVersion = (value) => EXACT_SEMVER.test(value) ? null : 'expected an exact chart version such as 2.18.0';
-/** A relative path that stays inside the directory it is resolved against. */
-const workspaceRelativePath = (value) => {
-    if (value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value))
-        return 'expected a path relative to the workspace';
-    if (value.split(/[\\/]/).includes('..'))
-        return 'a ".." segment would leave the workspace';
-    return null;
-};
-const BACKEND_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-const backendConfigLine = (value) => {
-    const eq = value.indexOf('=');
-    if (eq <= 0)
-        return 'expected key=value';
-    return BACKEND_KEY.test(value.slice(0, eq).trim()) ? null : 'expected key=value with a key of letters, digits, _ . -';
-};
-/** Durations for waits: whole seconds or minutes, at most an hour. */
-function durationSeconds(value) {
-    const match = /^([1-9][0-9]*)(s|m)$/.exec(value);
-    if (!match)
-        return null;
-    const seconds = Number(match[1]) * (match[2] === 'm' ? 60 : 1);
-    return seconds <= 3600 ? seconds : null;
-}
-const target = (value) => /^[A-Za-z0-9._/:@-]{1,100}$/.test(value) ? null : 'expected at most 100 letters, digits or . _ / : @ -';
-/** HTTPS anywhere; plain HTTP only on loopback, where nothing can sit in between (tests, local mirrors). */
-const mirrorUrl = (value) => {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        return 'expected an https:// URL';
-    }
-    if (url.username || url.password)
-        return 'credentials do not belong in the URL (they would appear in logs)';
-    if (url.protocol === 'https:')
-        return null;
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-    return url.protocol === 'http:' && loopback ? null : 'expected an https:// URL (http:// only on loopback)';
-};
-
 ;// CONCATENATED MODULE: ./src/inputs/schema.ts
 // Pure parsing of the action's raw string inputs into ActionInputs. Every input is checked once, here, before any
 // tool runs; each bad input yields one InputError that names it, shows the value (unless secret) and says what is
@@ -54111,11 +54134,13 @@ const INPUT_NAMES = [
     'working-directory',
     'backend-config',
     'policy-path',
+    'policy-data',
     'tofu-version',
     'conftest-version',
     'tool-mirror-url',
     'kubeconfig',
     'digitalocean-token',
+    'multitenancy',
     'cluster-name',
     'target',
     'accept-apply',
@@ -54262,6 +54287,8 @@ const fields = {
         return { key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim() };
     }),
     'policy-path': optionalText(),
+    'policy-data': lineList(policyDataFile, (line) => line),
+    multitenancy: schema_boolean(false),
     'tofu-version': versionSpec('expected an exact version (1.10.6), a range (~> 1.10, 1.10.x, >= 1.8, < 2.0) or latest'),
     'conftest-version': versionSpec('expected an exact version (0.71.1), a range (0.71.x) or latest'),
     'tool-mirror-url': optionalText(mirrorUrl),
@@ -54315,6 +54342,8 @@ function toActionInputs(p) {
         workingDirectory: p['working-directory'],
         backendConfig: p['backend-config'],
         policyPath: p['policy-path'],
+        policyData: p['policy-data'],
+        multitenancy: p.multitenancy,
         tofuVersion: p['tofu-version'],
         conftestVersion: p['conftest-version'],
         toolMirrorUrl: p['tool-mirror-url'],
@@ -54847,8 +54876,10 @@ function mergePolicyReports(parts) {
 
 class PolicyToolError extends Error {
 }
-async function runConftest(conftest, policyPath, input, file) {
-    const args = ['test', '--policy', policyPath, '--all-namespaces', '--output', 'json', '--no-color', file];
+async function runConftest(conftest, policies, input, file) {
+    const { policyPath } = policies;
+    const data = policies.policyData.flatMap((f) => ['--data', f]);
+    const args = ['test', '--policy', policyPath, ...data, '--all-namespaces', '--output', 'json', '--no-color', file];
     const result = await runProcess(conftest, args, { cwd: policyPath, env: toolEnvironment(), echo: false });
     let report;
     try {
@@ -55008,6 +55039,7 @@ function renderFluxObject(inputs, files) {
             kubeconfig_path: files.kubeconfigPath ?? null,
             doks_cluster_name: inputs.clusterName ?? null,
         },
+        multitenancy: inputs.multitenancy,
     };
 }
 function renderTfvars(flux) {
@@ -56709,7 +56741,7 @@ async function run() {
         });
         setOutputs({ 'tofu-version': tools.tofu.version, 'conftest-version': tools.conftest.version });
         // policy on the tfvars, then the plan, then policy on the plan
-        const tfvarsPolicy = await runConftest(tools.conftest.binary, config.policyPath, 'tfvars', tfvars.path);
+        const tfvarsPolicy = await runConftest(tools.conftest.binary, config, 'tfvars', tfvars.path);
         const env = toolEnvironment({ DIGITALOCEAN_TOKEN: inputs.digitaloceanToken });
         const plan = await runPlan({
             tofu: tools.tofu.binary,
@@ -56721,7 +56753,7 @@ async function run() {
         });
         annotateDiagnostics(plan.diagnostics, config.workingDirectory, context.workspace);
         const planPolicy = plan.planJsonPath
-            ? [await runConftest(tools.conftest.binary, config.policyPath, 'plan', plan.planJsonPath)]
+            ? [await runConftest(tools.conftest.binary, config, 'plan', plan.planJsonPath)]
             : [];
         const policy = mergePolicyReports([tfvarsPolicy, ...planPolicy]);
         const summary = plan.planJson === undefined ? undefined : summarizePlan(plan.planJson);

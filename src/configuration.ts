@@ -4,6 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SHIPPED_POLICY_DATA } from './inputs/rules.js';
 import type { ActionInputs } from './inputs/schema.js';
 
 /** The action's root: one level above this file, in src/ as in dist/ (not `new URL('..', …)`: ncc rewrites that). */
@@ -14,6 +15,8 @@ export interface Configuration {
   /** How the summary and the comment name it: relative to the workspace, or `modules/root (shipped)`. */
   label: string;
   policyPath: string;
+  /** Absolute paths of the Conftest data files (`--data`). */
+  policyData: string[];
   shipped: boolean;
 }
 
@@ -24,6 +27,19 @@ async function requireDirectory(input: string, dir: string): Promise<void> {
   if (!stat?.isDirectory()) throw new ConfigurationError(`Input '${input}': "${dir}" is not a directory.`);
 }
 
+async function resolvePolicyData(names: string[], workspace: string): Promise<string[]> {
+  const resolved: string[] = [];
+  for (const name of names) {
+    const shipped = (SHIPPED_POLICY_DATA as readonly string[]).includes(name);
+    const file = shipped ? path.join(actionRoot, 'policy', 'data', `${name}.yaml`) : path.resolve(workspace, name);
+    if (!(await fs.stat(file).catch(() => null))?.isFile()) {
+      throw new ConfigurationError(`Input 'policy-data': "${name}" is not a file in the workspace (${workspace}).`);
+    }
+    resolved.push(file);
+  }
+  return resolved;
+}
+
 export async function resolveConfiguration(
   inputs: ActionInputs,
   workspace: string,
@@ -31,15 +47,18 @@ export async function resolveConfiguration(
 ): Promise<Configuration> {
   const policyPath = inputs.policyPath ? path.resolve(workspace, inputs.policyPath) : path.join(actionRoot, 'policy');
   await requireDirectory('policy-path', policyPath);
+  const policyData = await resolvePolicyData(inputs.policyData, workspace);
   if (inputs.workingDirectory) {
     const workingDirectory = path.resolve(workspace, inputs.workingDirectory);
     await requireDirectory('working-directory', workingDirectory);
-    return { workingDirectory, label: path.relative(workspace, workingDirectory) || '.', policyPath, shipped: false };
+    const label = path.relative(workspace, workingDirectory) || '.';
+    return { workingDirectory, label, policyPath, policyData, shipped: false };
   }
   const modules = path.join(runDir, 'modules');
   await fs.cp(path.join(actionRoot, 'modules'), modules, {
     recursive: true,
     filter: (source) => !/[\\/](\.terraform|tests)([\\/]|$)/.test(source),
   });
-  return { workingDirectory: path.join(modules, 'root'), label: 'modules/root', policyPath, shipped: true };
+  const workingDirectory = path.join(modules, 'root');
+  return { workingDirectory, label: 'modules/root', policyPath, policyData, shipped: true };
 }

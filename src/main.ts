@@ -52,7 +52,7 @@ export async function run(): Promise<void> {
     setOutputs({ 'tofu-version': tools.tofu.version, 'conftest-version': tools.conftest.version });
 
     // policy on the tfvars, then the plan, then policy on the plan
-    const tfvarsPolicy = await runConftest(tools.conftest.binary, config.policyPath, 'tfvars', tfvars.path);
+    const tfvarsPolicy = await runConftest(tools.conftest.binary, config, 'tfvars', tfvars.path);
     const env = toolEnvironment({ DIGITALOCEAN_TOKEN: inputs.digitaloceanToken });
     const plan = await runPlan({
       tofu: tools.tofu.binary,
@@ -64,7 +64,7 @@ export async function run(): Promise<void> {
     });
     annotateDiagnostics(plan.diagnostics, config.workingDirectory, context.workspace);
     const planPolicy = plan.planJsonPath
-      ? [await runConftest(tools.conftest.binary, config.policyPath, 'plan', plan.planJsonPath)]
+      ? [await runConftest(tools.conftest.binary, config, 'plan', plan.planJsonPath)]
       : [];
     const policy = mergePolicyReports([tfvarsPolicy, ...planPolicy]);
     const summary = plan.planJson === undefined ? undefined : summarizePlan(plan.planJson);

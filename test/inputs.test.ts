@@ -41,6 +41,8 @@ describe('defaults', () => {
       workingDirectory: undefined,
       backendConfig: [],
       policyPath: undefined,
+      policyData: [],
+      multitenancy: false,
       tofuVersion: undefined,
       conftestVersion: undefined,
       acceptApply: false,
@@ -335,6 +337,28 @@ describe.each<{
       ['', undefined],
     ],
     invalid: [],
+  },
+  {
+    input: 'policy-data',
+    read: (i) => i.policyData,
+    valid: [
+      ['strict', ['strict']],
+      ['policy/data/mine.yaml\nadvisory', ['policy/data/mine.yaml', 'advisory']],
+      ['', []],
+    ],
+    invalid: [
+      ['/etc/flux-policy.yaml', /relative to the workspace, or one of advisory, strict/],
+      ['../outside.yaml', /leave the workspace/],
+    ],
+  },
+  {
+    input: 'multitenancy',
+    read: (i) => i.multitenancy,
+    valid: [
+      ['true', true],
+      ['', false],
+    ],
+    invalid: [['enabled', /expected true or false/]],
   },
   {
     input: 'policy-path',

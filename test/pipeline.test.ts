@@ -104,6 +104,45 @@ describe('policy', () => {
   });
 });
 
+describe('policy options', () => {
+  it('policy-data: strict switches on the multi-tenancy rule, which the multitenancy input satisfies', async () => {
+    const refused = await runPipeline({
+      mirror,
+      toolCache,
+      workspace: fixtureWorkspace('changes'),
+      inputs: { 'policy-data': 'strict' },
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.outputs).toMatchObject({ 'policy-result': 'fail', 'plan-exitcode': '2' });
+    expect(refused.stdout).toMatch(/::error::Policy failed: 1 failure\(s\) \(FLUX009\)/);
+
+    const locked = await runPipeline({
+      mirror,
+      toolCache,
+      workspace: fixtureWorkspace('changes'),
+      inputs: { 'policy-data': 'strict', multitenancy: 'true' },
+    });
+    expect(locked.code).toBe(0);
+    expect(locked.outputs['policy-result']).toBe('pass');
+    const tfvars = JSON.parse(readFileSync(locked.outputs['tfvars-path']!, 'utf8')) as {
+      flux: { multitenancy: boolean };
+    };
+    expect(tfvars.flux.multitenancy).toBe(true);
+  });
+
+  it('a policy-data file missing from the workspace is refused before any tool runs', async () => {
+    const run = await runPipeline({
+      mirror,
+      toolCache,
+      workspace: fixtureWorkspace('changes'),
+      inputs: { 'policy-data': 'policy/missing.yaml' },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/::error::Input 'policy-data': "policy\/missing.yaml" is not a file in the workspace/);
+    expect(run.outputs['tofu-version']).toBeUndefined();
+  });
+});
+
 describe('verified tools', () => {
   it.each([
     ['tampered archive', { tamperArchive: 'tofu' as const }, /SHA-256|checksum|digest/i],

@@ -83,6 +83,14 @@ export const workspaceRelativePath: Rule = (value) => {
   return null;
 };
 
+/** The Conftest data examples shipped in policy/data/, usable by name. */
+export const SHIPPED_POLICY_DATA = ['advisory', 'strict'] as const;
+
+export const policyDataFile: Rule = (value) =>
+  (SHIPPED_POLICY_DATA as readonly string[]).includes(value)
+    ? null
+    : workspaceRelativePath(value) && `${workspaceRelativePath(value)}, or one of ${SHIPPED_POLICY_DATA.join(', ')}`;
+
 const BACKEND_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 export const backendConfigLine: Rule = (value) => {
   const eq = value.indexOf('=');

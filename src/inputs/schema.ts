@@ -23,11 +23,13 @@ export const INPUT_NAMES = [
   'working-directory',
   'backend-config',
   'policy-path',
+  'policy-data',
   'tofu-version',
   'conftest-version',
   'tool-mirror-url',
   'kubeconfig',
   'digitalocean-token',
+  'multitenancy',
   'cluster-name',
   'target',
   'accept-apply',
@@ -59,6 +61,9 @@ export interface ActionInputs {
   workingDirectory?: string;
   backendConfig: BackendSetting[];
   policyPath?: string;
+  /** Conftest data files: workspace-relative paths, or the names of the shipped examples. */
+  policyData: string[];
+  multitenancy: boolean;
   tofuVersion?: VersionSpec;
   conftestVersion?: VersionSpec;
   toolMirrorUrl?: string;
@@ -221,6 +226,8 @@ const fields = {
     return { key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim() };
   }),
   'policy-path': optionalText(),
+  'policy-data': lineList(rules.policyDataFile, (line) => line),
+  multitenancy: boolean(false),
   'tofu-version': versionSpec('expected an exact version (1.10.6), a range (~> 1.10, 1.10.x, >= 1.8, < 2.0) or latest'),
   'conftest-version': versionSpec('expected an exact version (0.71.1), a range (0.71.x) or latest'),
   'tool-mirror-url': optionalText(rules.mirrorUrl),
@@ -278,6 +285,8 @@ function toActionInputs(p: ParsedInputs): ActionInputs {
     workingDirectory: p['working-directory'],
     backendConfig: p['backend-config'],
     policyPath: p['policy-path'],
+    policyData: p['policy-data'],
+    multitenancy: p.multitenancy,
     tofuVersion: p['tofu-version'],
     conftestVersion: p['conftest-version'],
     toolMirrorUrl: p['tool-mirror-url'],

@@ -7,13 +7,21 @@ export class PolicyToolError extends Error {}
 
 export type PolicyPart = { input: PolicyInput; report: Omit<PolicyReport, 'result' | 'inputs'> };
 
+export interface PolicySet {
+  policyPath: string;
+  /** Conftest data files that switch on the policies' options (`--data`). */
+  policyData: string[];
+}
+
 export async function runConftest(
   conftest: string,
-  policyPath: string,
+  policies: PolicySet,
   input: PolicyInput,
   file: string,
 ): Promise<PolicyPart> {
-  const args = ['test', '--policy', policyPath, '--all-namespaces', '--output', 'json', '--no-color', file];
+  const { policyPath } = policies;
+  const data = policies.policyData.flatMap((f) => ['--data', f]);
+  const args = ['test', '--policy', policyPath, ...data, '--all-namespaces', '--output', 'json', '--no-color', file];
   const result = await runProcess(conftest, args, { cwd: policyPath, env: toolEnvironment(), echo: false });
   let report: PolicyPart['report'];
   try {

@@ -23,6 +23,8 @@ export function renderInputsSection(inputs: ActionInputs): string {
     ['digitalocean-token', set(inputs.digitaloceanToken)],
     ['cluster-name', inputs.clusterName ?? ''],
     ['policy-path', inputs.policyPath ?? '(shipped policy/)'],
+    ['policy-data', inputs.policyData.join(', ')],
+    ['multitenancy', String(inputs.multitenancy)],
     ['tool-mirror-url', inputs.toolMirrorUrl ?? ''],
     ['target', inputs.target ?? '(default)'],
     ['accept-apply', String(inputs.acceptApply)],

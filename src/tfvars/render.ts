@@ -23,6 +23,7 @@ export interface FluxObject {
     kubeconfig_path: string | null;
     doks_cluster_name: string | null;
   };
+  multitenancy: boolean;
 }
 
 /** Files the edge wrote or checked before rendering: the kubeconfig's 0600 copy and the absolute values files. */
@@ -52,6 +53,7 @@ export function renderFluxObject(inputs: ActionInputs, files: TfvarsFiles): Flux
       kubeconfig_path: files.kubeconfigPath ?? null,
       doks_cluster_name: inputs.clusterName ?? null,
     },
+    multitenancy: inputs.multitenancy,
   };
 }
 
