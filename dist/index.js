@@ -44028,7 +44028,8 @@ function runProcess(command, args, options) {
             if (echo && pending !== '')
                 echoLines(pending);
             // Measured so bench/ can subtract tool time from the action's own overhead (visible with step debug on).
-            core_debug(`process ${command} ${args[0] ?? ''} exited ${code ?? signal} after ${(external_node_perf_hooks_.performance.now() - started).toFixed(1)} ms`);
+            const ms = (external_node_perf_hooks_.performance.now() - started).toFixed(1);
+            core_debug(`process ${command} ${args[0] ?? ''} exited ${code ?? signal} after ${ms} ms (from ${started.toFixed(1)} ms)`);
             // A child killed by a signal has no exit code; report it as the shell would (128 + n), never as success.
             resolve({ exitCode: code ?? 128 + (signal === 'SIGINT' ? 2 : 15), stdout, stderr });
         });

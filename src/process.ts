@@ -58,8 +58,9 @@ export function runProcess(command: string, args: string[], options: ProcessOpti
       for (const signal of FORWARDED) process.off(signal, forward);
       if (echo && pending !== '') echoLines(pending);
       // Measured so bench/ can subtract tool time from the action's own overhead (visible with step debug on).
+      const ms = (performance.now() - started).toFixed(1);
       core.debug(
-        `process ${command} ${args[0] ?? ''} exited ${code ?? signal} after ${(performance.now() - started).toFixed(1)} ms`,
+        `process ${command} ${args[0] ?? ''} exited ${code ?? signal} after ${ms} ms (from ${started.toFixed(1)} ms)`,
       );
       // A child killed by a signal has no exit code; report it as the shell would (128 + n), never as success.
       resolve({ exitCode: code ?? 128 + (signal === 'SIGINT' ? 2 : 15), stdout, stderr });
