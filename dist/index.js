@@ -33984,7 +33984,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4971);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8013);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -33993,7 +33993,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4971:
+/***/ 8013:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -54111,54 +54111,13 @@ function parseHclConstraint(input) {
     return range ? { kind: 'range', range, asked } : null;
 }
 
-;// CONCATENATED MODULE: ./src/inputs/schema.ts
-// Pure parsing of the action's raw string inputs into ActionInputs. Every input is checked once, here, before any
-// tool runs; each bad input yields one InputError that names it, shows the value (unless secret) and says what is
-// accepted.
+;// CONCATENATED MODULE: ./src/inputs/fields.ts
+// The field parsers the input schema is built from: each is a zod schema over one raw string input that returns
+// the parsed value, or adds an issue carrying the sentence that says what is accepted.
 
 
 
 
-const SECRET_INPUTS = ['kubeconfig', 'digitalocean-token', 'github-token'];
-const INPUT_NAMES = [
-    'git-url',
-    'git-branch',
-    'git-path',
-    'git-secret-name',
-    'flux-namespace',
-    'reconcile-interval',
-    'prune',
-    'install',
-    'chart-version',
-    'helm-values',
-    'helm-values-files',
-    'working-directory',
-    'backend-config',
-    'policy-path',
-    'policy-data',
-    'tofu-version',
-    'conftest-version',
-    'tool-mirror-url',
-    'kubeconfig',
-    'digitalocean-token',
-    'multitenancy',
-    'cluster-name',
-    'target',
-    'accept-apply',
-    'require-reviewed-plan',
-    'allow-local-state',
-    'health-timeout',
-    'github-token',
-    'comment',
-];
-const isSecret = (name) => SECRET_INPUTS.includes(name);
-/** Formats one error the way every input error reads: name, value (hidden if secret), what is accepted. */
-function describeInputError(name, value, accepted) {
-    // A password in a URL is refused, and never repeated back in the refusal.
-    const redacted = value?.replace(/\/\/([^/@:\s]*):[^/@\s]*@/g, '//$1:***@');
-    const shown = !redacted ? '(empty)' : isSecret(name) ? '(value hidden)' : JSON.stringify(redacted);
-    return `Input '${name}': ${shown} is not accepted: ${accepted}.`;
-}
 const trimmed = schemas_string()
     .optional()
     .transform((v) => (v ?? '').trim());
@@ -54182,7 +54141,7 @@ function textWithDefault(fallback, rule) {
     });
 }
 /** true/false in any case; anything else is an error, never a silent false. */
-function schema_boolean(fallback) {
+function fields_boolean(fallback) {
     return trimmed.transform((raw, ctx) => {
         if (raw === '')
             return fallback;
@@ -54270,6 +54229,54 @@ const healthTimeout = trimmed.transform((raw, ctx) => {
         ctx.addIssue({ code: 'custom', message: 'expected whole seconds or minutes up to 60m, such as 90s or 5m' });
     return seconds ?? 0;
 });
+
+;// CONCATENATED MODULE: ./src/inputs/schema.ts
+// Pure parsing of the action's raw string inputs into ActionInputs. Every input is checked once, here, before any
+// tool runs; each bad input yields one InputError that names it, shows the value (unless secret) and says what is
+// accepted.
+
+
+
+const SECRET_INPUTS = ['kubeconfig', 'digitalocean-token', 'github-token'];
+const INPUT_NAMES = [
+    'git-url',
+    'git-branch',
+    'git-path',
+    'git-secret-name',
+    'flux-namespace',
+    'reconcile-interval',
+    'prune',
+    'install',
+    'chart-version',
+    'helm-values',
+    'helm-values-files',
+    'working-directory',
+    'backend-config',
+    'policy-path',
+    'policy-data',
+    'tofu-version',
+    'conftest-version',
+    'tool-mirror-url',
+    'kubeconfig',
+    'digitalocean-token',
+    'multitenancy',
+    'cluster-name',
+    'target',
+    'accept-apply',
+    'require-reviewed-plan',
+    'allow-local-state',
+    'health-timeout',
+    'github-token',
+    'comment',
+];
+const isSecret = (name) => SECRET_INPUTS.includes(name);
+/** Formats one error the way every input error reads: name, value (hidden if secret), what is accepted. */
+function describeInputError(name, value, accepted) {
+    // A password in a URL is refused, and never repeated back in the refusal.
+    const redacted = value?.replace(/\/\/([^/@:\s]*):[^/@\s]*@/g, '//$1:***@');
+    const shown = !redacted ? '(empty)' : isSecret(name) ? '(value hidden)' : JSON.stringify(redacted);
+    return `Input '${name}': ${shown} is not accepted: ${accepted}.`;
+}
 const fields = {
     'git-url': optionalText(gitUrl),
     'git-branch': textWithDefault('main', gitBranch),
@@ -54277,8 +54284,8 @@ const fields = {
     'git-secret-name': optionalText(dnsSubdomain),
     'flux-namespace': textWithDefault('flux-system', dnsLabel),
     'reconcile-interval': textWithDefault('1m', reconcileInterval),
-    prune: schema_boolean(true),
-    install: schema_boolean(true),
+    prune: fields_boolean(true),
+    install: fields_boolean(true),
     'chart-version': optionalText(exactVersion),
     'helm-values': helmValues,
     'helm-values-files': lineList(workspaceRelativePath, (line) => line),
@@ -54289,20 +54296,20 @@ const fields = {
     }),
     'policy-path': optionalText(),
     'policy-data': lineList(policyDataFile, (line) => line),
-    multitenancy: schema_boolean(false),
+    multitenancy: fields_boolean(false),
     'tofu-version': versionSpec('expected an exact version (1.10.6), a range (~> 1.10, 1.10.x, >= 1.8, < 2.0) or latest'),
     'conftest-version': versionSpec('expected an exact version (0.71.1), a range (0.71.x) or latest'),
     'tool-mirror-url': optionalText(mirrorUrl),
-    kubeconfig,
+    kubeconfig: kubeconfig,
     'digitalocean-token': optionalText(),
     'cluster-name': optionalText(dnsLabel),
     target: optionalText(target),
-    'accept-apply': schema_boolean(false),
-    'require-reviewed-plan': schema_boolean(true),
-    'allow-local-state': schema_boolean(false),
+    'accept-apply': fields_boolean(false),
+    'require-reviewed-plan': fields_boolean(true),
+    'allow-local-state': fields_boolean(false),
     'health-timeout': healthTimeout,
     'github-token': optionalText(),
-    comment: schema_boolean(true),
+    comment: fields_boolean(true),
 };
 /** Rules that tie inputs together; each looks only at inputs that were valid on their own (absent otherwise). */
 function crossChecks(p) {

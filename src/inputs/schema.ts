@@ -1,9 +1,19 @@
 // Pure parsing of the action's raw string inputs into ActionInputs. Every input is checked once, here, before any
 // tool runs; each bad input yields one InputError that names it, shows the value (unless secret) and says what is
 // accepted.
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseVersionSpec, type VersionSpec } from '../tools/version-spec.js';
+import type { VersionSpec } from '../tools/version-spec.js';
+import {
+  boolean,
+  healthTimeout,
+  helmValues,
+  kubeconfig,
+  lineList,
+  optionalText,
+  textWithDefault,
+  versionSpec,
+  type Field,
+} from './fields.js';
 import * as rules from './rules.js';
 
 export const SECRET_INPUTS = ['kubeconfig', 'digitalocean-token', 'github-token'] as const;
@@ -93,120 +103,6 @@ export function describeInputError(name: InputName, value: string | undefined, a
   const shown = !redacted ? '(empty)' : isSecret(name) ? '(value hidden)' : JSON.stringify(redacted);
   return `Input '${name}': ${shown} is not accepted: ${accepted}.`;
 }
-
-// Each field is a zod schema over the raw string that adds an issue carrying the accepted-values sentence.
-type Field<T> = z.ZodType<T, string | undefined>;
-
-const trimmed = z
-  .string()
-  .optional()
-  .transform((v) => (v ?? '').trim());
-
-function optionalText(rule?: rules.Rule): Field<string | undefined> {
-  return trimmed.transform((value, ctx) => {
-    if (value === '') return undefined;
-    const problem = rule?.(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    return value;
-  });
-}
-
-function textWithDefault(fallback: string, rule: rules.Rule): Field<string> {
-  return trimmed.transform((raw, ctx) => {
-    const value = raw === '' ? fallback : raw;
-    const problem = rule(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    return value;
-  });
-}
-
-/** true/false in any case; anything else is an error, never a silent false. */
-function boolean(fallback: boolean): Field<boolean> {
-  return trimmed.transform((raw, ctx) => {
-    if (raw === '') return fallback;
-    const lower = raw.toLowerCase();
-    if (lower !== 'true' && lower !== 'false') ctx.addIssue({ code: 'custom', message: 'expected true or false' });
-    return lower === 'true';
-  });
-}
-
-function lines(raw: string): string[] {
-  return raw
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
-}
-
-function lineList<T>(rule: rules.Rule, map: (line: string) => T): Field<T[]> {
-  return trimmed.transform((raw, ctx) => {
-    const items = lines(raw);
-    for (const line of items) {
-      const problem = rule(line);
-      if (problem) ctx.addIssue({ code: 'custom', message: `line ${JSON.stringify(line)}: ${problem}` });
-    }
-    return items.map(map);
-  });
-}
-
-const helmValues: Field<Record<string, unknown>> = trimmed.transform((raw, ctx) => {
-  if (raw === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(raw);
-  } catch (error) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `expected a YAML or JSON mapping (${(error as Error).message.split('\n')[0]})`,
-    });
-    return {};
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'expected a YAML or JSON mapping of chart values, such as {"logLevel": "debug"}',
-    });
-    return {};
-  }
-  return parsed as Record<string, unknown>;
-});
-
-function versionSpec(accepted: string): Field<VersionSpec | undefined> {
-  return trimmed.transform((raw, ctx) => {
-    if (raw === '') return undefined;
-    const spec = parseVersionSpec(raw);
-    if (!spec) ctx.addIssue({ code: 'custom', message: accepted });
-    return spec ?? undefined;
-  });
-}
-
-const kubeconfig: Field<string | undefined> = z
-  .string()
-  .optional()
-  .transform((raw, ctx) => {
-    if (raw === undefined || raw.trim() === '') return undefined;
-    let parsed: unknown;
-    try {
-      parsed = parseYaml(raw);
-    } catch {
-      parsed = undefined;
-    }
-    const doc = parsed as { clusters?: unknown } | null | undefined;
-    if (!doc || typeof doc !== 'object' || !Array.isArray(doc.clusters)) {
-      // Never echo the content: a parser error message could quote a token.
-      ctx.addIssue({
-        code: 'custom',
-        message: 'expected the contents of a kubeconfig file (YAML with a clusters list)',
-      });
-    }
-    return raw;
-  });
-
-const healthTimeout: Field<number> = trimmed.transform((raw, ctx) => {
-  const seconds = rules.durationSeconds(raw === '' ? '5m' : raw);
-  if (seconds === null)
-    ctx.addIssue({ code: 'custom', message: 'expected whole seconds or minutes up to 60m, such as 90s or 5m' });
-  return seconds ?? 0;
-});
 
 const fields = {
   'git-url': optionalText(rules.gitUrl),
