@@ -97,9 +97,8 @@ async function startLocalMirror() {
   execFileSync(
     path.join(repo, 'node_modules', '.bin', 'ncc'),
     ['build', path.join(repo, 'bench', 'release-mirror-server.ts'), '-o', out, '--quiet'],
-    {
-      stdio: 'inherit',
-    },
+    // ncc reads the repository's tsconfig.json only when it runs there.
+    { cwd: repo, stdio: 'inherit' },
   );
   const child = spawn(process.execPath, [path.join(out, 'index.js')], {
     env: { ...process.env, ...toolEnv, BENCH_REPO: repo },
