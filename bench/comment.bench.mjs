@@ -8,13 +8,14 @@
 //
 // The TypeScript sources run as they are, through Node 24's type stripping; a resolve hook maps the `.js`
 // specifiers of the sources to their `.ts` files.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { registerHooks } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { median, testToolEnv } from '../scripts/test-env.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const self = fileURLToPath(import.meta.url);
@@ -67,12 +68,6 @@ function reportFrom(modules, jsonText, text) {
   return { body, summary, parse: t1 - t0, summarize: t1b - t1, fingerprint: t2 - t1b, render: t3 - t2, total: t3 - t0 };
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 const ms = (v) => `${v.toFixed(1)} ms`;
 const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
 
@@ -90,18 +85,6 @@ function option(name, fallback) {
   return i === -1 ? fallback : process.argv[i + 1];
 }
 
-function testEnvironment() {
-  if (process.env.TOFU_BIN) return;
-  const exports = execFileSync('bash', [path.join(root, 'scripts/test-tools.sh')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  for (const line of exports.split('\n')) {
-    const match = /^export ([A-Z_]+)='(.*)'$/.exec(line);
-    if (match) process.env[match[1]] = match[2];
-  }
-}
-
 function childMaxRss(mode, jsonPath, textPath) {
   const result = spawnSync(process.execPath, [self, '--child', mode, jsonPath, textPath], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`child ${mode} failed:\n${result.stderr}`);
@@ -109,7 +92,7 @@ function childMaxRss(mode, jsonPath, textPath) {
 }
 
 const runs = Number(option('--runs', '15'));
-testEnvironment();
+if (!process.env.TOFU_BIN) Object.assign(process.env, testToolEnv());
 const { planLarge, TEN_THOUSAND } = await import(
   pathToFileURL(path.join(root, 'test/fixtures/plans/generate.ts')).href
 );

@@ -5,31 +5,19 @@
 // Target: under 0.3 s.
 //
 //   npm run build && node bench/overhead.bench.mjs [--runs N]
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { median, startLoopbackMirror, testToolEnv } from '../scripts/test-env.mjs';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const node24 = path.join(repo, 'node_modules', '.bin', 'node');
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' } } });
 const runs = Number(values.runs);
 
-const toolEnv = Object.fromEntries(
-  [
-    ...execFileSync('bash', [path.join(repo, 'scripts', 'test-tools.sh')], { encoding: 'utf8' }).matchAll(
-      /^export ([A-Z_]+)='(.*)'$/gm,
-    ),
-  ].map((m) => [m[1], m[2]]),
-);
-
-const median = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
+const toolEnv = testToolEnv();
 
 /** Total length of the union of [start, end] intervals, in ms. */
 function covered(intervals) {
@@ -45,20 +33,6 @@ function covered(intervals) {
     }
   }
   return total;
-}
-
-async function startMirror(work) {
-  const ncc = path.join(repo, 'node_modules', '.bin', 'ncc');
-  const out = path.join(work, 'mirror');
-  execFileSync(ncc, ['build', path.join(repo, 'bench', 'release-mirror-server.ts'), '-o', out, '--quiet'], {
-    stdio: 'inherit',
-  });
-  const child = spawn(node24, [path.join(out, 'index.js')], {
-    env: { ...process.env, ...toolEnv, BENCH_REPO: repo },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const { value: line } = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
-  return { ...JSON.parse(line), stop: () => child.stdin.end() };
 }
 
 function runAction(work, mirror, i) {
@@ -104,7 +78,7 @@ function runAction(work, mirror, i) {
 }
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'flux-bench-overhead-'));
-const mirror = await startMirror(work);
+const mirror = await startLoopbackMirror(work, toolEnv);
 try {
   runAction(work, mirror, 'warm-up');
   const samples = Array.from({ length: runs }, (_, i) => runAction(work, mirror, i));

@@ -7,38 +7,22 @@
 //
 // It bundles two small entries with ncc (as dist/ is built), serves the real binaries from the loopback release
 // mirror, installs once to fill a temporary tool cache, then times the hits.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { median, startLoopbackMirror, testToolEnv } from '../scripts/test-env.mjs';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const node24 = path.join(repo, 'node_modules', '.bin', 'node');
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '21' } } });
 const runs = Number(values.runs);
 
-function toolEnv() {
-  if (process.env.TOFU_BIN && process.env.CONFTEST_BIN) return {};
-  const exports = execFileSync('bash', [path.join(repo, 'scripts', 'test-tools.sh')], { encoding: 'utf8' });
-  return Object.fromEntries([...exports.matchAll(/^export ([A-Z_]+)='(.*)'$/gm)].map((m) => [m[1], m[2]]));
-}
-
 function bundle(entry, out) {
   const ncc = path.join(repo, 'node_modules', '.bin', 'ncc');
-  execFileSync(ncc, ['build', path.join(repo, 'bench', entry), '-o', out, '--quiet'], { stdio: 'inherit' });
+  execFileSync(ncc, ['build', path.join(repo, 'bench', entry), '-o', out, '--quiet'], { cwd: repo, stdio: 'inherit' });
   return path.join(out, 'index.js');
-}
-
-async function startMirror(script, env) {
-  const child = spawn(node24, [script], { env, stdio: ['pipe', 'pipe', 'inherit'] });
-  const [line] = await createInterface({ input: child.stdout })
-    [Symbol.asyncIterator]()
-    .next()
-    .then((r) => [r.value]);
-  if (!line) throw new Error('release mirror did not start');
-  return { ...JSON.parse(line), stop: () => child.stdin.end() };
 }
 
 function timed(args, env) {
@@ -49,17 +33,9 @@ function timed(args, env) {
   return seconds;
 }
 
-const median = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
 const work = mkdtempSync(path.join(os.tmpdir(), 'flux-bench-tool-cache-'));
-const env = { ...process.env, ...toolEnv(), BENCH_REPO: repo };
 const hitEntry = bundle('tool-cache-hit.ts', path.join(work, 'hit'));
-const mirrorEntry = bundle('release-mirror-server.ts', path.join(work, 'mirror'));
-const mirror = await startMirror(mirrorEntry, env);
+const mirror = await startLoopbackMirror(work, testToolEnv());
 const result = path.join(work, 'result.json');
 const runEnv = {
   PATH: process.env.PATH,

@@ -37279,51 +37279,59 @@ function request(url, agent, headers, timeoutMs) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/report/summary.ts
-const set = (value) => (value ? 'set (masked)' : 'not set');
-function renderInputsSection(inputs) {
-    const rows = [
-        ['install', String(inputs.install)],
-        ['git-url', inputs.git.url ?? ''],
-        ['git-branch', inputs.git.branch],
-        ['git-path', inputs.git.path],
-        ['git-secret-name', inputs.git.secretName ?? ''],
-        ['flux-namespace', inputs.fluxNamespace],
-        ['reconcile-interval', inputs.reconcileInterval],
-        ['prune', String(inputs.prune)],
-        ['chart-version', inputs.chartVersion ?? '(module default)'],
-        ['helm-values-files', inputs.helmValuesFiles.join(', ')],
-        ['working-directory', inputs.workingDirectory ?? '(shipped modules/root)'],
-        ['backend-config', inputs.backendConfig.map((b) => b.key).join(', ')],
-        ['kubeconfig', set(inputs.kubeconfig)],
-        ['digitalocean-token', set(inputs.digitaloceanToken)],
-        ['cluster-name', inputs.clusterName ?? ''],
-        ['policy-path', inputs.policyPath ?? '(shipped policy/)'],
-        ['policy-data', inputs.policyData.join(', ')],
-        ['multitenancy', String(inputs.multitenancy)],
-        ['tool-mirror-url', inputs.toolMirrorUrl ?? ''],
-        ['target', inputs.target ?? '(default)'],
-        ['accept-apply', String(inputs.acceptApply)],
-        ['require-reviewed-plan', String(inputs.requireReviewedPlan)],
-        ['allow-local-state', String(inputs.allowLocalState)],
-        ['health-timeout', `${inputs.healthTimeoutSeconds}s`],
-        ['comment', String(inputs.comment)],
-        ['github-token', set(inputs.githubToken)],
-    ];
-    const body = rows.map(([name, value]) => `| \`${name}\` | ${escapeCell(value)} |`).join('\n');
-    return `### Inputs in effect\n\n| input | value |\n| --- | --- |\n${body}\n`;
+;// CONCATENATED MODULE: ./src/report/comment-markdown.ts
+// Markdown building blocks for the PR comment that stay valid whatever the content: plan text full of backticks,
+// resource keys with pipes or angle brackets, policy messages with newlines.
+function longestRun(text, char) {
+    let longest = 0;
+    let current = 0;
+    for (let i = 0; i < text.length; i++) {
+        if (text[i] === char) {
+            current++;
+            if (current > longest)
+                longest = current;
+        }
+        else {
+            current = 0;
+        }
+    }
+    return longest;
 }
-function renderTfvarsSection(flux, tfvarsPath) {
-    return `### flux tfvars\n\nWritten to \`${tfvarsPath}\`:\n\n\`\`\`json\n${JSON.stringify({ flux }, null, 2)}\n\`\`\`\n`;
+/** A fenced code block whose fence is longer than any backtick run inside, so the content cannot close it. */
+function fence(content, info = 'text') {
+    const ticks = '`'.repeat(Math.max(3, longestRun(content, '`') + 1));
+    const body = content.endsWith('\n') ? content : `${content}\n`;
+    return `${ticks}${info}\n${body}${ticks}`;
 }
-function escapeCell(value) {
-    return value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/** Inline code that survives backticks in the value (GitHub strips one space of padding on each side). */
+function inlineCode(value) {
+    const flat = value.replace(/\r?\n/g, ' ');
+    const ticks = '`'.repeat(longestRun(flat, '`') + 1);
+    const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
+    return `${ticks}${pad}${flat}${pad}${ticks}`;
 }
-function renderToolsSection(tools) {
-    const rows = tools
-        .map((t) => `| ${t.name} | ${t.version} | \`${t.archiveSha256}\` | ${t.fromCache ? 'tool cache (re-hashed)' : 'downloaded and verified'} |`)
-        .join('\n');
-    return `### Tools\n\n| tool | version | verified archive SHA-256 | source |\n| --- | --- | --- | --- |\n${rows}\n`;
+/** Plain text for a table cell: no HTML, no pipes or newlines breaking the row. */
+function tableCell(text) {
+    return escapeHtml(text).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+function formatNumber(n) {
+    return n.toLocaleString('en-US');
+}
+function plural(n, word, many = `${word}s`) {
+    return `${formatNumber(n)} ${n === 1 ? word : many}`;
+}
+/** A collapsed block; the blank lines let GitHub render Markdown inside it. */
+function details(summary, body, open = false) {
+    return `<details${open ? ' open' : ''}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
+}
+/** "a, b and c" */
+function joinWords(words) {
+    if (words.length <= 1)
+        return words.join('');
+    return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
 }
 
 ;// CONCATENATED MODULE: ./src/health/render.ts
@@ -37335,7 +37343,7 @@ const OUTCOME = {
     timeout: 'Flux was not ready in time',
 };
 function renderHealthSection(report) {
-    const lines = [`### Flux health\n`, `**${OUTCOME[report.outcome]}.** ${escapeCell(report.message)}\n`];
+    const lines = [`### Flux health\n`, `**${OUTCOME[report.outcome]}.** ${tableCell(report.message)}\n`];
     for (const { object, readiness } of report.health?.objects ?? []) {
         const revision = object.kind === 'Kustomization'
             ? `applied \`${object.revision ?? 'none'}\`, attempted \`${object.lastAttemptedRevision ?? 'none'}\``
@@ -37347,7 +37355,7 @@ function renderHealthSection(report) {
         }
         lines.push('| condition | status | reason | message |', '| --- | --- | --- | --- |');
         for (const c of object.conditions) {
-            lines.push(`| ${escapeCell(c.type)} | ${c.status} | ${escapeCell(c.reason ?? '')} | ${escapeCell(c.message ?? '')} |`);
+            lines.push(`| ${tableCell(c.type)} | ${c.status} | ${tableCell(c.reason ?? '')} | ${tableCell(c.message ?? '')} |`);
         }
         lines.push('');
     }
@@ -42962,61 +42970,6 @@ function throttling(octokit, octokitOptions) {
 throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
 throttling.triggersNotification = triggersNotification;
 
-
-;// CONCATENATED MODULE: ./src/report/comment-markdown.ts
-// Markdown building blocks for the PR comment that stay valid whatever the content: plan text full of backticks,
-// resource keys with pipes or angle brackets, policy messages with newlines.
-function longestRun(text, char) {
-    let longest = 0;
-    let current = 0;
-    for (let i = 0; i < text.length; i++) {
-        if (text[i] === char) {
-            current++;
-            if (current > longest)
-                longest = current;
-        }
-        else {
-            current = 0;
-        }
-    }
-    return longest;
-}
-/** A fenced code block whose fence is longer than any backtick run inside, so the content cannot close it. */
-function fence(content, info = 'text') {
-    const ticks = '`'.repeat(Math.max(3, longestRun(content, '`') + 1));
-    const body = content.endsWith('\n') ? content : `${content}\n`;
-    return `${ticks}${info}\n${body}${ticks}`;
-}
-/** Inline code that survives backticks in the value (GitHub strips one space of padding on each side). */
-function inlineCode(value) {
-    const flat = value.replace(/\r?\n/g, ' ');
-    const ticks = '`'.repeat(longestRun(flat, '`') + 1);
-    const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
-    return `${ticks}${pad}${flat}${pad}${ticks}`;
-}
-/** Plain text for a table cell: no HTML, no pipes or newlines breaking the row. */
-function tableCell(text) {
-    return escapeHtml(text).replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
-}
-function escapeHtml(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-function formatNumber(n) {
-    return n.toLocaleString('en-US');
-}
-function plural(n, word, many = `${word}s`) {
-    return `${formatNumber(n)} ${n === 1 ? word : many}`;
-}
-/** A collapsed block; the blank lines let GitHub render Markdown inside it. */
-function details(summary, body, open = false) {
-    return `<details${open ? ' open' : ''}><summary>${summary}</summary>\n\n${body}\n\n</details>`;
-}
-/** "a, b and c" */
-function joinWords(words) {
-    if (words.length <= 1)
-        return words.join('');
-    return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}`;
-}
 
 ;// CONCATENATED MODULE: ./src/report/comment-budget.ts
 // Fitting the comment into a size limit. The plan text gives way first, then the resource lists (least important
@@ -53584,7 +53537,7 @@ const ZodSet = /*@__PURE__*/ (/* unused pure expression or super */ null && (cor
     inst.max = (...args) => inst.check(core._maxSize(...args));
     inst.size = (...args) => inst.check(core._size(...args));
 })));
-function schemas_set(valueType, params) {
+function set(valueType, params) {
     return new ZodSet({
         type: "set",
         valueType: valueType,
@@ -54974,6 +54927,51 @@ async function publishComment(plan, context, target, body) {
         warning(`No PR comment: ${error.message} The job summary has the report.`);
         return '';
     }
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+const summary_set = (value) => (value ? 'set (masked)' : 'not set');
+function renderInputsSection(inputs) {
+    const rows = [
+        ['install', String(inputs.install)],
+        ['git-url', inputs.git.url ?? ''],
+        ['git-branch', inputs.git.branch],
+        ['git-path', inputs.git.path],
+        ['git-secret-name', inputs.git.secretName ?? ''],
+        ['flux-namespace', inputs.fluxNamespace],
+        ['reconcile-interval', inputs.reconcileInterval],
+        ['prune', String(inputs.prune)],
+        ['chart-version', inputs.chartVersion ?? '(module default)'],
+        ['helm-values-files', inputs.helmValuesFiles.join(', ')],
+        ['working-directory', inputs.workingDirectory ?? '(shipped modules/root)'],
+        ['backend-config', inputs.backendConfig.map((b) => b.key).join(', ')],
+        ['kubeconfig', summary_set(inputs.kubeconfig)],
+        ['digitalocean-token', summary_set(inputs.digitaloceanToken)],
+        ['cluster-name', inputs.clusterName ?? ''],
+        ['policy-path', inputs.policyPath ?? '(shipped policy/)'],
+        ['policy-data', inputs.policyData.join(', ')],
+        ['multitenancy', String(inputs.multitenancy)],
+        ['tool-mirror-url', inputs.toolMirrorUrl ?? ''],
+        ['target', inputs.target ?? '(default)'],
+        ['accept-apply', String(inputs.acceptApply)],
+        ['require-reviewed-plan', String(inputs.requireReviewedPlan)],
+        ['allow-local-state', String(inputs.allowLocalState)],
+        ['health-timeout', `${inputs.healthTimeoutSeconds}s`],
+        ['comment', String(inputs.comment)],
+        ['github-token', summary_set(inputs.githubToken)],
+    ];
+    const body = rows.map(([name, value]) => `| \`${name}\` | ${tableCell(value)} |`).join('\n');
+    return `### Inputs in effect\n\n| input | value |\n| --- | --- |\n${body}\n`;
+}
+function renderTfvarsSection(flux, tfvarsPath) {
+    return `### flux tfvars\n\nWritten to \`${tfvarsPath}\`:\n\n\`\`\`json\n${JSON.stringify({ flux }, null, 2)}\n\`\`\`\n`;
+}
+function renderToolsSection(tools) {
+    const rows = tools
+        .map((t) => `| ${t.name} | ${t.version} | \`${t.archiveSha256}\` | ${t.fromCache ? 'tool cache (re-hashed)' : 'downloaded and verified'} |`)
+        .join('\n');
+    return `### Tools\n\n| tool | version | verified archive SHA-256 | source |\n| --- | --- | --- | --- |\n${rows}\n`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/target.ts

@@ -7,13 +7,13 @@
 // --tools github (default) downloads tofu and conftest from their releases, verified as in CI. --tools local-mirror
 // (what `npm run local` uses) serves tofu and conftest built from the Go module proxy by scripts/test-tools.sh from a
 // release mirror on 127.0.0.1, signed with a key made for the run: for machines that cannot reach GitHub.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
+import { startLoopbackMirror, testToolEnv } from './test-env.mjs';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -65,11 +65,12 @@ for (const [name, raw] of Object.entries(inputs)) {
   env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = content;
 }
 
-const mirror = values.tools === 'local-mirror' ? await startLocalMirror() : undefined;
+const toolEnv = values.tools === 'local-mirror' ? testToolEnv() : undefined;
+const mirror = toolEnv && (await startLoopbackMirror(home, toolEnv));
 if (mirror) {
   env['INPUT_TOOL-MIRROR-URL'] = mirror.url;
   env.FLUX_BOOTSTRAP_OPENTOFU_SIGNING_KEY = mirror.signingKeyArmored;
-  env.TF_CLI_CONFIG_FILE = mirror.tofurc;
+  env.TF_CLI_CONFIG_FILE = toolEnv.FLUX_TOFURC;
 }
 const main = spawnSync(process.execPath, [path.join(repo, 'dist/index.js')], { env, stdio: 'inherit' });
 mirror?.stop();
@@ -88,26 +89,6 @@ console.log(
     .join('\n') || '(none)',
 );
 process.exit(main.status ?? 1);
-
-/** Builds the tools (cached) and serves them from the loopback release mirror the tests and benchmarks use. */
-async function startLocalMirror() {
-  const exports = execFileSync('bash', [path.join(repo, 'scripts', 'test-tools.sh')], { encoding: 'utf8' });
-  const toolEnv = Object.fromEntries([...exports.matchAll(/^export ([A-Z_]+)='(.*)'$/gm)].map((m) => [m[1], m[2]]));
-  const out = path.join(home, 'mirror');
-  execFileSync(
-    path.join(repo, 'node_modules', '.bin', 'ncc'),
-    ['build', path.join(repo, 'bench', 'release-mirror-server.ts'), '-o', out, '--quiet'],
-    // ncc reads the repository's tsconfig.json only when it runs there.
-    { cwd: repo, stdio: 'inherit' },
-  );
-  const child = spawn(process.execPath, [path.join(out, 'index.js')], {
-    env: { ...process.env, ...toolEnv, BENCH_REPO: repo },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const { value: line } = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
-  if (!line) throw new Error('the local release mirror did not start');
-  return { ...JSON.parse(line), tofurc: toolEnv.FLUX_TOFURC, stop: () => child.stdin.end() };
-}
 
 /** The runner's `name<<delimiter` file-command format, as written by @actions/core. */
 function fileCommands(text) {

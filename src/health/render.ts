@@ -1,5 +1,5 @@
 // Pure rendering of the health wait for the job summary: the outcome, each object's revision and conditions.
-import { escapeCell } from '../report/summary.js';
+import { tableCell } from '../report/comment-markdown.js';
 import type { HealthReport } from './wait.js';
 
 const OUTCOME: Record<HealthReport['outcome'], string> = {
@@ -9,7 +9,7 @@ const OUTCOME: Record<HealthReport['outcome'], string> = {
 };
 
 export function renderHealthSection(report: HealthReport): string {
-  const lines = [`### Flux health\n`, `**${OUTCOME[report.outcome]}.** ${escapeCell(report.message)}\n`];
+  const lines = [`### Flux health\n`, `**${OUTCOME[report.outcome]}.** ${tableCell(report.message)}\n`];
   for (const { object, readiness } of report.health?.objects ?? []) {
     const revision =
       object.kind === 'Kustomization'
@@ -23,7 +23,7 @@ export function renderHealthSection(report: HealthReport): string {
     lines.push('| condition | status | reason | message |', '| --- | --- | --- | --- |');
     for (const c of object.conditions) {
       lines.push(
-        `| ${escapeCell(c.type)} | ${c.status} | ${escapeCell(c.reason ?? '')} | ${escapeCell(c.message ?? '')} |`,
+        `| ${tableCell(c.type)} | ${c.status} | ${tableCell(c.reason ?? '')} | ${tableCell(c.message ?? '')} |`,
       );
     }
     lines.push('');

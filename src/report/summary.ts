@@ -1,6 +1,7 @@
 // Pure rendering of the job summary sections. Secret inputs never reach this module as values: it is given the
 // parsed inputs and prints only whether a secret was set.
 import type { ActionInputs } from '../inputs/schema.js';
+import { tableCell } from './comment-markdown.js';
 import type { FluxObject } from '../tfvars/render.js';
 
 const set = (value: unknown): string => (value ? 'set (masked)' : 'not set');
@@ -34,16 +35,12 @@ export function renderInputsSection(inputs: ActionInputs): string {
     ['comment', String(inputs.comment)],
     ['github-token', set(inputs.githubToken)],
   ];
-  const body = rows.map(([name, value]) => `| \`${name}\` | ${escapeCell(value)} |`).join('\n');
+  const body = rows.map(([name, value]) => `| \`${name}\` | ${tableCell(value)} |`).join('\n');
   return `### Inputs in effect\n\n| input | value |\n| --- | --- |\n${body}\n`;
 }
 
 export function renderTfvarsSection(flux: FluxObject, tfvarsPath: string): string {
   return `### flux tfvars\n\nWritten to \`${tfvarsPath}\`:\n\n\`\`\`json\n${JSON.stringify({ flux }, null, 2)}\n\`\`\`\n`;
-}
-
-export function escapeCell(value: string): string {
-  return value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 export interface ToolLine {

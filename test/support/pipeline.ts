@@ -1,6 +1,6 @@
 // Shared set-up for integration runs of the whole pipeline: a release mirror on 127.0.0.1 serving the real tools,
 // a workspace holding a fixture root configuration, and inputs that point the action at both.
-import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fakeKubeconfig, repoRoot, runAction, type ActionRun, type RunOptions } from './action-runner.js';
@@ -23,9 +23,7 @@ export interface PipelineRunOptions extends RunOptions {
 }
 
 export function sharedToolCache(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'flux-toolcache-'));
-  mkdirSync(dir, { recursive: true });
-  return dir;
+  return mkdtempSync(path.join(os.tmpdir(), 'flux-toolcache-'));
 }
 
 export function runPipeline(options: PipelineRunOptions): Promise<ActionRun> {

@@ -1,0 +1,7 @@
+// Types for test-env.mjs, imported by test/global-setup.ts.
+export function testToolEnv(): Record<string, string>;
+export function startLoopbackMirror(
+  workDir: string,
+  toolEnv?: Record<string, string>,
+): Promise<{ url: string; signingKeyArmored: string; stop(): void }>;
+export function median(values: number[]): number;

@@ -1,0 +1,43 @@
+// What the tests, the benchmarks and `npm run local --tools local-mirror` share: the real tools built by
+// scripts/test-tools.sh, a loopback release mirror serving them, and the median the benchmarks report.
+import { execFileSync, spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const repo = path.resolve(import.meta.dirname, '..');
+
+/** Builds (or finds cached) the test tools and returns the variables scripts/test-tools.sh exports. */
+export function testToolEnv() {
+  const exports = execFileSync('bash', [path.join(repo, 'scripts', 'test-tools.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return Object.fromEntries([...exports.matchAll(/^export ([A-Z_]+)='(.*)'$/gm)].map((m) => [m[1], m[2]]));
+}
+
+/**
+ * Serves the real tofu and conftest from test/support/release-mirror.ts on 127.0.0.1, in a child process bundled with
+ * ncc into `workDir`. Resolves with the mirror's URL, the armored key that signed tofu's checksums, and stop().
+ */
+export async function startLoopbackMirror(workDir, toolEnv = testToolEnv()) {
+  const out = path.join(workDir, 'release-mirror');
+  const ncc = path.join(repo, 'node_modules', '.bin', 'ncc');
+  // ncc reads the repository's tsconfig.json only when it runs there.
+  execFileSync(ncc, ['build', path.join(repo, 'bench', 'release-mirror-server.ts'), '-o', out, '--quiet'], {
+    cwd: repo,
+    stdio: 'inherit',
+  });
+  const child = spawn(process.execPath, [path.join(out, 'index.js')], {
+    env: { ...process.env, ...toolEnv, BENCH_REPO: repo },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const { value: line } = await createInterface({ input: child.stdout })[Symbol.asyncIterator]().next();
+  if (!line) throw new Error('the loopback release mirror did not start');
+  return { ...JSON.parse(line), stop: () => child.stdin.end() };
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
