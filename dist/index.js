@@ -44372,7 +44372,7 @@ async function resolveConfiguration(inputs, workspace, runDir) {
         const workingDirectory = external_node_path_default().resolve(workspace, inputs.workingDirectory);
         await requireDirectory('working-directory', workingDirectory);
         const label = external_node_path_default().relative(workspace, workingDirectory) || '.';
-        return { workingDirectory, label, policyPath, policyData, shipped: false };
+        return { workingDirectory, label, policyPath, policyData };
     }
     const modules = external_node_path_default().join(runDir, 'modules');
     await external_node_fs_namespaceObject.promises.cp(external_node_path_default().join(actionRoot, 'modules'), modules, {
@@ -44380,7 +44380,7 @@ async function resolveConfiguration(inputs, workspace, runDir) {
         filter: (source) => !/[\\/](\.terraform|tests)([\\/]|$)/.test(source),
     });
     const workingDirectory = external_node_path_default().join(modules, 'root');
-    return { workingDirectory, label: 'modules/root', policyPath, policyData, shipped: true };
+    return { workingDirectory, label: 'modules/root', policyPath, policyData };
 }
 
 ;// CONCATENATED MODULE: ./src/context.ts
@@ -54963,9 +54963,6 @@ function renderInputsSection(inputs) {
     ];
     const body = rows.map(([name, value]) => `| \`${name}\` | ${tableCell(value)} |`).join('\n');
     return `### Inputs in effect\n\n| input | value |\n| --- | --- |\n${body}\n`;
-}
-function renderTfvarsSection(flux, tfvarsPath) {
-    return `### flux tfvars\n\nWritten to \`${tfvarsPath}\`:\n\n\`\`\`json\n${JSON.stringify({ flux }, null, 2)}\n\`\`\`\n`;
 }
 function renderToolsSection(tools) {
     const rows = tools

@@ -17,7 +17,6 @@ export interface Configuration {
   policyPath: string;
   /** Absolute paths of the Conftest data files (`--data`). */
   policyData: string[];
-  shipped: boolean;
 }
 
 export class ConfigurationError extends Error {}
@@ -52,7 +51,7 @@ export async function resolveConfiguration(
     const workingDirectory = path.resolve(workspace, inputs.workingDirectory);
     await requireDirectory('working-directory', workingDirectory);
     const label = path.relative(workspace, workingDirectory) || '.';
-    return { workingDirectory, label, policyPath, policyData, shipped: false };
+    return { workingDirectory, label, policyPath, policyData };
   }
   const modules = path.join(runDir, 'modules');
   await fs.cp(path.join(actionRoot, 'modules'), modules, {
@@ -60,5 +59,5 @@ export async function resolveConfiguration(
     filter: (source) => !/[\\/](\.terraform|tests)([\\/]|$)/.test(source),
   });
   const workingDirectory = path.join(modules, 'root');
-  return { workingDirectory, label: 'modules/root', policyPath, policyData, shipped: true };
+  return { workingDirectory, label: 'modules/root', policyPath, policyData };
 }

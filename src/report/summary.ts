@@ -2,7 +2,6 @@
 // parsed inputs and prints only whether a secret was set.
 import type { ActionInputs } from '../inputs/schema.js';
 import { tableCell } from './comment-markdown.js';
-import type { FluxObject } from '../tfvars/render.js';
 
 const set = (value: unknown): string => (value ? 'set (masked)' : 'not set');
 
@@ -37,10 +36,6 @@ export function renderInputsSection(inputs: ActionInputs): string {
   ];
   const body = rows.map(([name, value]) => `| \`${name}\` | ${tableCell(value)} |`).join('\n');
   return `### Inputs in effect\n\n| input | value |\n| --- | --- |\n${body}\n`;
-}
-
-export function renderTfvarsSection(flux: FluxObject, tfvarsPath: string): string {
-  return `### flux tfvars\n\nWritten to \`${tfvarsPath}\`:\n\n\`\`\`json\n${JSON.stringify({ flux }, null, 2)}\n\`\`\`\n`;
 }
 
 export interface ToolLine {
