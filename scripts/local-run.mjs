@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { startLoopbackMirror, testToolEnv } from './test-env.mjs';
+import { parseFileCommands, startLoopbackMirror, testToolEnv } from './test-env.mjs';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -82,7 +82,7 @@ const post = spawnSync(process.execPath, [path.join(repo, 'dist/post/index.js')]
 console.log('\n===== job summary =====\n');
 console.log(readFileSync(files.summary, 'utf8') || '(empty)');
 console.log('===== outputs =====\n');
-const outputs = fileCommands(readFileSync(files.output, 'utf8'));
+const outputs = parseFileCommands(readFileSync(files.output, 'utf8'));
 console.log(
   Object.entries(outputs)
     .map(([k, v]) => `${k}: ${v}`)
@@ -90,13 +90,6 @@ console.log(
 );
 process.exit(main.status ?? 1);
 
-/** The runner's `name<<delimiter` file-command format, as written by @actions/core. */
-function fileCommands(text) {
-  const values = {};
-  for (const m of text.matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) values[m[1]] = m[3];
-  return values;
-}
-
 function stateEnv(text) {
-  return Object.fromEntries(Object.entries(fileCommands(text)).map(([k, v]) => [`STATE_${k}`, v]));
+  return Object.fromEntries(Object.entries(parseFileCommands(text)).map(([k, v]) => [`STATE_${k}`, v]));
 }

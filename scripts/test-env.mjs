@@ -1,5 +1,5 @@
-// What the tests, the benchmarks and `npm run local --tools local-mirror` share: the real tools built by
-// scripts/test-tools.sh, a loopback release mirror serving them, and the median the benchmarks report.
+// What the tests, the benchmarks and `npm run local` share: the real tools built by scripts/test-tools.sh, a
+// loopback release mirror serving them, the median the benchmarks report, and the runner's file-command format.
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -40,4 +40,19 @@ export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Parses the runner's `name<<delimiter` file-command format (GITHUB_OUTPUT, GITHUB_STATE). */
+export function parseFileCommands(text) {
+  const values = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<=]+)<<(.+)$/.exec(lines[i]);
+    if (!match) continue;
+    const [, name, delimiter] = match;
+    const body = [];
+    for (i++; i < lines.length && lines[i] !== delimiter; i++) body.push(lines[i]);
+    values[name] = body.join('\n');
+  }
+  return values;
 }

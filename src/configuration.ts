@@ -12,7 +12,7 @@ export const actionRoot = path.resolve(path.dirname(fileURLToPath(import.meta.ur
 
 export interface Configuration {
   workingDirectory: string;
-  /** How the summary and the comment name it: relative to the workspace, or `modules/root (shipped)`. */
+  /** How the summary and the comment name it: relative to the workspace, or `modules/root` for the shipped one. */
   label: string;
   policyPath: string;
   /** Absolute paths of the Conftest data files (`--data`). */

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseFileCommands } from '../../scripts/test-env.mjs';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 /** Node 24 from the `node` devDependency: the runtime GitHub uses for `runs.using: node24`. */
@@ -34,21 +35,6 @@ export interface RunOptions {
   entry?: 'main' | 'post';
   state?: Record<string, string>;
   timeoutMs?: number;
-}
-
-/** Parses the runner's `name<<delimiter` file-command format (GITHUB_OUTPUT, GITHUB_STATE). */
-export function parseFileCommands(text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<=]+)<<(.+)$/.exec(lines[i]!);
-    if (!match) continue;
-    const [, name, delimiter] = match;
-    const body: string[] = [];
-    for (i++; i < lines.length && lines[i] !== delimiter; i++) body.push(lines[i]!);
-    values[name!] = body.join('\n');
-  }
-  return values;
 }
 
 export function newRunnerHome(): string {
