@@ -39,9 +39,11 @@ go_build_module github.com/open-policy-agent/conftest "v$CONFTEST_VERSION" . "$c
   "-X github.com/open-policy-agent/conftest/internal/version.Version=$CONFTEST_VERSION"
 go_build_module github.com/rhysd/actionlint "v$ACTIONLINT_VERSION" ./cmd/actionlint "$actionlint_bin"
 
-if [[ -x $here/test-providers.sh ]]; then
-  "$here/test-providers.sh" "$cache"
-fi
+"$here/test-providers.sh" "$cache"
+# Servers the tests run for real (S3 state, OCI registry) and the Kubernetes control plane with Flux's controllers:
+# each script builds into the same cache and prints its own `export` lines.
+servers_env=$("$here/test-servers.sh" "$cache")
+cluster_env=$("$here/test-cluster.sh" "$cache")
 
 cat <<OUT
 export FLUX_TOOLS_DIR='$cache'
@@ -56,3 +58,4 @@ tofurc=$cache/empty.tofurc
 [[ -f $tofurc ]] || : >"$tofurc"
 echo "export FLUX_TOFURC='$tofurc'"
 echo "export TF_CLI_CONFIG_FILE='$tofurc'"
+printf '%s\n' "$servers_env" "$cluster_env"

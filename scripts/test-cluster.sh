@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Placeholder until its build lands: prints no exports.
+set -euo pipefail
