@@ -1,0 +1,3 @@
+module flux-bootstrap.test/cluster/helpers
+
+go 1.26.0
