@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SHIPPED_POLICY_DATA } from './inputs/rules.js';
+import { SHIPPED_POLICY_DATA, type ShippedBackend } from './inputs/rules.js';
 import type { ActionInputs } from './inputs/schema.js';
 
 /** The action's root: one level above this file, in src/ as in dist/ (not `new URL('..', …)`: ncc rewrites that). */
@@ -39,6 +39,15 @@ async function resolvePolicyData(names: string[], workspace: string): Promise<st
   return resolved;
 }
 
+/**
+ * The shipped root's backend block for the chosen type, with partial configuration: settings come from
+ * `backend-config` and credentials from the environment, as each backend documents. The type is one of a fixed
+ * list (inputs/rules.ts), so no input text reaches the HCL.
+ */
+export function backendBlock(type: ShippedBackend): string {
+  return `# Written by flux-bootstrap for this run (input 'backend'); settings come from 'backend-config'.\nterraform {\n  backend "${type}" {}\n}\n`;
+}
+
 export async function resolveConfiguration(
   inputs: ActionInputs,
   workspace: string,
@@ -59,5 +68,6 @@ export async function resolveConfiguration(
     filter: (source) => !/[\\/](\.terraform|tests)([\\/]|$)/.test(source),
   });
   const workingDirectory = path.join(modules, 'root');
+  await fs.writeFile(path.join(workingDirectory, 'backend.tf'), backendBlock(inputs.backend ?? 's3'));
   return { workingDirectory, label: 'modules/root', policyPath, policyData };
 }

@@ -6,7 +6,7 @@ import { resolveConfiguration } from './configuration.js';
 import { readRunContext } from './context.js';
 import { detectBackend } from './gate/backend.js';
 import { describeOnMerge } from './gate/decision.js';
-import { readInputs, reportInputErrors, secretValues } from './inputs/read.js';
+import { hasClusterSource, readInputs, reportInputErrors, secretValues } from './inputs/read.js';
 import { runFailure } from './outcome.js';
 import { annotateDiagnostics } from './plan/annotate.js';
 import { planFingerprint } from './plan/fingerprint.js';
@@ -61,6 +61,7 @@ export async function run(): Promise<void> {
       backendConfig: inputs.backendConfig,
       outputDirectory: runDir,
       env,
+      noClusterCredentials: !inputs.install && !hasClusterSource(inputs),
     });
     annotateDiagnostics(plan.diagnostics, config.workingDirectory, context.workspace);
     const planPolicy = plan.planJsonPath
@@ -72,7 +73,7 @@ export async function run(): Promise<void> {
     setOutputs(planOutputs(plan, summary), policyOutputs(policy));
 
     // report
-    const backend = await detectBackend(config.workingDirectory, env);
+    const backend = await detectBackend(config.workingDirectory, env, plan.failedStep !== 'init');
     const target = commentTarget(inputs.target, config.label, {
       doksName: inputs.clusterName,
       kubeconfig: inputs.kubeconfig,
@@ -92,7 +93,13 @@ export async function run(): Promise<void> {
         headSha: context.headSha,
         runUrl: context.runUrl,
         policy,
-        plan: { exitCode: plan.exitCode, summary, text: plan.planText, error: plan.error },
+        plan: {
+          exitCode: plan.exitCode,
+          failedStep: plan.failedStep,
+          summary,
+          text: plan.planText,
+          error: plan.error,
+        },
         onMerge: describeOnMerge(gateInputs),
         planHash,
         planTextPath: plan.planTextPath,

@@ -77,6 +77,11 @@ describe('detectBackend after a real tofu init', () => {
     expect(await detectBackend(dir, env)).toEqual({ backend: 'remote', type: 'http' });
     expect(await detectBackend(dir, {})).toEqual({ backend: 'local', type: 'local (no backend block)' });
   });
+
+  it('reads nothing after a failed init: a record left by an earlier init says nothing about this one', async () => {
+    const dir = await initRoot({ 'main.tf': `terraform {\n  backend "http" {\n    address = "${address}"\n  }\n}\n` });
+    expect(await detectBackend(dir, {}, false)).toEqual({ backend: 'unknown', type: 'not known (tofu init failed)' });
+  });
 });
 
 describe('backendFromInitRecord', () => {

@@ -24,7 +24,7 @@ const factors = {
   kubeconfigPresent: [true, false],
   planExitCode: [0, 1, 2] as PlanExitCode[],
   policyPassed: [true, false],
-  backend: ['remote', 'local'] as Backend[],
+  backend: ['remote', 'local', 'unknown'] as Backend[],
   allowLocalState: [true, false],
   reviewedPlan: ['match', 'mismatch', 'not-from-pr', 'no-recorded-plan', 'not-checked'] as ReviewedPlan[],
   requireReviewedPlan: [true, false],
@@ -52,7 +52,8 @@ function expectedMissing(f: ApplyFacts): ApplyGate[] {
   if (!f.kubeconfigPresent) missing.push('kubeconfig');
   if (f.planExitCode !== 2) missing.push('plan-changes');
   if (!f.policyPassed) missing.push('policy');
-  if (f.backend === 'local' && !f.allowLocalState) missing.push('remote-state');
+  // An unknown backend (init failed) is never taken for remote, nor allowed as local.
+  if (f.backend !== 'remote' && !(f.backend === 'local' && f.allowLocalState)) missing.push('remote-state');
   const reviewed = f.reviewedPlan === 'match' || (f.reviewedPlan !== 'mismatch' && !f.requireReviewedPlan);
   if (!reviewed) missing.push('reviewed-plan');
   return missing;
@@ -65,7 +66,7 @@ describe('decideApply over every combination of its factors', () => {
   it('covers the whole product', () => {
     const size = Object.values(factors).reduce((n, values) => n * values.length, 1);
     expect(all).toHaveLength(size);
-    expect(size).toBe(5 * 5 * 3 * 2 * 2 * 3 * 2 * 2 * 2 * 5 * 2);
+    expect(size).toBe(5 * 5 * 3 * 2 * 2 * 3 * 2 * 3 * 2 * 5 * 2);
   });
 
   it('applies exactly where every condition holds', () => {
@@ -93,7 +94,7 @@ describe('decideApply over every combination of its factors', () => {
       );
     });
     expect(wrong.map(({ facts, decision }) => ({ facts, decision }))).toEqual([]);
-    expect(decisions.filter(({ decision }) => !decision.apply)).toHaveLength(72_000 - 60);
+    expect(decisions.filter(({ decision }) => !decision.apply)).toHaveLength(108_000 - 60);
   });
 
   it('fails the run exactly when an apply was asked for on main, with changes, and refused', () => {
@@ -168,6 +169,14 @@ describe('refusal reasons', () => {
     const [reason] = decideApply({ ...ready, backend: 'local' }).reasons;
     expect(reason).toContain('ephemeral runner');
     expect(reason).toContain("'allow-local-state: true'");
+  });
+
+  it('never guesses the backend after a failed init: it says init failed, not that state is local', () => {
+    const decision = decideApply({ ...ready, backend: 'unknown', allowLocalState: true, planExitCode: 1 });
+    expect(decision.missing).toContain('remote-state');
+    const reason = decision.reasons[decision.missing.indexOf('remote-state')]!;
+    expect(reason).toContain("'tofu init' failed");
+    expect(reason).not.toContain('is local');
   });
 
   it('tells a failed plan from an empty one', () => {

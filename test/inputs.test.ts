@@ -361,6 +361,32 @@ describe.each<{
     invalid: [['enabled', /expected true or false/]],
   },
   {
+    input: 'chart-repository',
+    read: (i) => i.chartRepository,
+    valid: [
+      ['https://charts.example.internal/flux', 'https://charts.example.internal/flux'],
+      ['oci://ghcr.io/fluxcd-community/charts', 'oci://ghcr.io/fluxcd-community/charts'],
+      ['', undefined],
+    ],
+    invalid: [
+      ['http://charts.example.internal/flux', /scheme http:\/\/ is not accepted; expected https:\/\/ .* or oci:\/\//],
+      ['oci://robot:s3cret@registry.example.internal/charts', /credentials do not belong in the URL/],
+      ['charts.example.internal', /expected an https:\/\/ Helm repository or an oci:\/\/ registry path/],
+      ['https://charts.example.internal/flux?token=x', /without query/],
+    ],
+  },
+  {
+    input: 'backend',
+    read: (i) => i.backend,
+    valid: [
+      ['', 's3'],
+      ['gcs', 'gcs'],
+      ['pg', 'pg'],
+      ['kubernetes', 'kubernetes'],
+    ],
+    invalid: [['postgres', /"postgres" is not accepted: expected one of s3, gcs, azurerm, pg, http, kubernetes/]],
+  },
+  {
     input: 'policy-path',
     read: (i) => i.policyPath,
     valid: [
@@ -422,6 +448,26 @@ describe('cluster sources', () => {
       /^Input 'kubeconfig': \(value hidden\) is not accepted: expected the contents of a kubeconfig/,
     );
     expect(errors[0]!.message).not.toContain('abc-very-secret');
+  });
+});
+
+describe('backend', () => {
+  it('refuses local state unless allow-local-state says so', () => {
+    refused('backend', 'local', /local state needs 'allow-local-state: true'/);
+    expect(ok({ backend: 'local', 'allow-local-state': 'true' }).backend).toBe('local');
+  });
+
+  it('belongs to the shipped root: refused with a working-directory of your own, which keeps its own block', () => {
+    const [error] = errorsFor({ backend: 'gcs', 'working-directory': 'infra/flux' });
+    expect(error).toMatchObject({ input: 'backend' });
+    expect(error!.message).toMatch(/^Input 'backend': "gcs" .*a working-directory of your own declares its own backend/);
+    expect(ok({ 'working-directory': 'infra/flux' }).backend).toBeUndefined();
+  });
+
+  it('never repeats a password in a chart repository URL', () => {
+    const message = errorsFor({ 'chart-repository': 'https://robot:s3cret@charts.example.internal/flux' })[0]!
+      .message;
+    expect(message).not.toContain('s3cret');
   });
 });
 

@@ -6,7 +6,8 @@ import { parseInputs, type ActionInputs } from '../src/inputs/schema.js';
 import { runFailure } from '../src/outcome.js';
 import { describeDiagnostics, readableUiLine, uiDiagnostics, validateDiagnostics } from '../src/plan/diagnostics.js';
 import { interpretPlanExitCode } from '../src/plan/exit-code.js';
-import { backendArgs } from '../src/plan/run.js';
+import { backendArgs, removalWithoutCluster, stateAddresses } from '../src/plan/run.js';
+import { backendBlock } from '../src/configuration.js';
 import { mergePolicyReports, parseConftestOutput } from '../src/policy/findings.js';
 import { planComment } from '../src/report/publish.js';
 import { commentTarget, kubeconfigServerHost } from '../src/report/target.js';
@@ -29,6 +30,7 @@ describe('renderFluxObject', () => {
         'flux-namespace': 'gitops',
         'reconcile-interval': '30s',
         'chart-version': '2.18.4',
+        'chart-repository': 'oci://registry.example.internal/charts',
         'helm-values': 'logLevel: debug',
         multitenancy: 'true',
       }),
@@ -45,7 +47,12 @@ describe('renderFluxObject', () => {
         interval: '30s',
         prune: true,
       },
-      helm: { chart_version: '2.18.4', values: { logLevel: 'debug' }, values_files: ['/ws/values.yaml'] },
+      helm: {
+        repository: 'oci://registry.example.internal/charts',
+        chart_version: '2.18.4',
+        values: { logLevel: 'debug' },
+        values_files: ['/ws/values.yaml'],
+      },
       cluster: { kubeconfig_path: '/runner/temp/flux-bootstrap-x/kubeconfig', doks_cluster_name: null },
       multitenancy: true,
     });
@@ -59,6 +66,7 @@ describe('renderFluxObject', () => {
     );
     expect(flux.git.secret_name).toBeNull();
     expect(flux.helm.chart_version).toBeNull();
+    expect(flux.helm.repository).toBeNull();
     expect(flux.cluster).toEqual({ kubeconfig_path: null, doks_cluster_name: 'dev-ams3' });
     expect(renderTfvars(flux)).not.toContain('dop_v1_x');
   });
@@ -122,6 +130,52 @@ describe('tofu diagnostics', () => {
 
   it('passes backend settings as -backend-config arguments, one each, values untouched', () => {
     expect(backendArgs([{ key: 'bucket', value: 'a b=c' }])).toEqual(['-backend-config=bucket=a b=c']);
+  });
+});
+
+describe('removal without cluster credentials', () => {
+  // What `tofu show -json` prints for a state holding the Flux module's release and objects, and for no state.
+  const held = JSON.stringify({
+    format_version: '1.0',
+    values: {
+      root_module: {
+        resources: [{ address: 'data.digitalocean_kubernetes_cluster.flux[0]', mode: 'data' }],
+        child_modules: [
+          {
+            address: 'module.flux[0]',
+            resources: [
+              { address: 'module.flux[0].helm_release.flux', mode: 'managed' },
+              { address: 'module.flux[0].kubectl_manifest.git_repository', mode: 'managed' },
+              { address: 'module.flux[0].kubectl_manifest.kustomization', mode: 'managed' },
+              { address: 'module.flux[0].data.x.y', mode: 'data' },
+            ],
+          },
+        ],
+      },
+    },
+  });
+
+  it('reads the managed resources out of the state, data sources left out', () => {
+    expect(stateAddresses(held)).toEqual([
+      'module.flux[0].helm_release.flux',
+      'module.flux[0].kubectl_manifest.git_repository',
+      'module.flux[0].kubectl_manifest.kustomization',
+    ]);
+    expect(stateAddresses('{"format_version":"1.0"}')).toEqual([]);
+  });
+
+  it('lets an empty state plan, and names the inputs when the state still holds Flux', () => {
+    expect(removalWithoutCluster([])).toBeNull();
+    const problem = removalWithoutCluster(stateAddresses(held))!;
+    expect(problem).toMatch(/^Input 'install' is false and the state still holds/);
+    expect(problem).toContain('module.flux[0].helm_release.flux');
+    expect(problem).toContain("Give 'kubeconfig', or 'cluster-name' with 'digitalocean-token'");
+  });
+});
+
+describe('backendBlock', () => {
+  it('declares the chosen backend with partial configuration and nothing else', () => {
+    expect(backendBlock('pg')).toMatch(/^#.*\nterraform \{\n {2}backend "pg" \{\}\n\}\n$/);
   });
 });
 

@@ -1,6 +1,4 @@
 locals {
-  chart_repository = "https://fluxcd-community.github.io/helm-charts"
-
   # Chart keys the module's own variables decide. They go in `set`, which Helm applies after every values
   # file and helm_values, so the variables (and the outputs and policies that read them) always tell the truth.
   managed_settings = concat(
@@ -59,7 +57,7 @@ locals {
 
 resource "helm_release" "flux" {
   name             = "flux2"
-  repository       = local.chart_repository
+  repository       = var.chart_repository
   chart            = "flux2"
   version          = var.chart_version
   namespace        = var.namespace

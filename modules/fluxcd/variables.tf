@@ -13,10 +13,22 @@ variable "namespace" {
   }
 }
 
-variable "chart_version" {
-  description = "Exact version of the fluxcd-community flux2 Helm chart to install."
+variable "chart_repository" {
+  description = "Where the flux2 chart comes from: a Helm repository (https://…, serving index.yaml) or an OCI registry path (oci://host/path, the chart `flux2` beneath it). Defaults to the fluxcd-community repository; point it at a mirror on runners that cannot reach it."
   type        = string
-  default     = "2.18.4"
+  default     = "https://fluxcd-community.github.io/helm-charts"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^(https|oci)://[^/?#@\\s]+(/[^?#\\s]*)?$", var.chart_repository))
+    error_message = "chart_repository \"${replace(var.chart_repository, "/\\/\\/[^/@]*@/", "//***@")}\" is not accepted: expected an https:// Helm repository or an oci:// registry path with a host and no credentials, such as https://fluxcd-community.github.io/helm-charts or oci://ghcr.io/fluxcd-community/charts."
+  }
+}
+
+variable "chart_version" {
+  description = "Exact version of the flux2 Helm chart to install. The default is the version the project's tests install for real (Flux 2.8.5)."
+  type        = string
+  default     = "2.18.3"
   nullable    = false
 
   validation {

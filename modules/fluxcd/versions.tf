@@ -2,11 +2,14 @@ terraform {
   required_version = ">= 1.9.0"
 
   required_providers {
+    # 3.x takes the cluster as a `kubernetes = { … }` attribute; the tests run 3.2.0.
     helm = {
       source  = "hashicorp/helm"
       version = "~> 3.0"
     }
-    # Applies the Flux objects without needing their CRDs at plan time (docs/decisions/0001).
+    # Applies the Flux objects without needing their CRDs at plan time (docs/decisions/0001). Every 2.x behaves
+    # the same here as long as the provider gets a configuration (2.3 and later refuse an empty one at plan; the
+    # root always gives one); the tests run 2.2.0.
     kubectl = {
       source  = "alekc/kubectl"
       version = "~> 2.1"

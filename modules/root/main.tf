@@ -16,7 +16,8 @@ module "flux" {
   git_interval    = var.flux.git.interval
   prune           = var.flux.git.prune
 
-  # null keeps the module's default version (nullable = false there).
+  # null keeps the module's defaults (nullable = false there).
+  chart_repository       = var.flux.helm.repository
   chart_version          = var.flux.helm.chart_version
   helm_values            = var.flux.helm.values
   helm_values_files      = var.flux.helm.values_files

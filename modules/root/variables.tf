@@ -16,6 +16,7 @@ variable "flux" {
       prune       = optional(bool, true)
     }), {})
     helm = optional(object({
+      repository             = optional(string)
       chart_version          = optional(string)
       values                 = optional(any, {})
       values_files           = optional(list(string), [])
@@ -119,6 +120,11 @@ variable "flux" {
   validation {
     condition     = var.flux.git.prune
     error_message = "flux.git.prune = false is not accepted: pruning must stay enabled so objects removed from Git are removed from the cluster."
+  }
+
+  validation {
+    condition     = var.flux.helm.repository == null || can(regex("^(https|oci)://[^/?#@\\s]+(/[^?#\\s]*)?$", var.flux.helm.repository))
+    error_message = "flux.helm.repository \"${replace(coalesce(var.flux.helm.repository, "-"), "/\\/\\/[^/@]*@/", "//***@")}\" is not accepted: expected an https:// Helm repository or an oci:// registry path with a host and no credentials, such as https://fluxcd-community.github.io/helm-charts or oci://ghcr.io/fluxcd-community/charts, or null for the fluxcd-community repository."
   }
 
   validation {

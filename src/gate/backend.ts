@@ -32,11 +32,19 @@ export function dataDirectory(workingDirectory: string, env: NodeJS.ProcessEnv =
   return path.resolve(workingDirectory, env.TF_DATA_DIR || '.terraform');
 }
 
-/** Edge: reads the backend record after `tofu init`. Only the type is kept: the rest may hold backend credentials. */
+/** A failed init leaves no record worth reading (or a stale one from an earlier init): the backend is not known. */
+export const UNKNOWN_BACKEND: BackendInfo = { backend: 'unknown', type: 'not known (tofu init failed)' };
+
+/**
+ * Edge: reads the backend record after `tofu init`. Only the type is kept: the rest may hold backend credentials.
+ * After a failed init nothing is read, since an absent record would otherwise read as the implied local backend.
+ */
 export async function detectBackend(
   workingDirectory: string,
   env: NodeJS.ProcessEnv = process.env,
+  initSucceeded = true,
 ): Promise<BackendInfo> {
+  if (!initSucceeded) return UNKNOWN_BACKEND;
   const file = path.join(dataDirectory(workingDirectory, env), 'terraform.tfstate');
   let text: string | undefined;
   try {

@@ -9,7 +9,8 @@ export const MAIN_REF = 'refs/heads/main';
 export const APPLY_EVENTS: readonly string[] = ['push', 'workflow_dispatch'];
 
 export type PlanExitCode = 0 | 1 | 2;
-export type Backend = 'remote' | 'local';
+/** 'unknown' when `tofu init` failed: nothing then says where the state lives, and nothing is guessed. */
+export type Backend = 'remote' | 'local' | 'unknown';
 /** Outcome of the reviewed-plan check (src/review/), or 'not-checked' when it did not run or could not finish. */
 export type ReviewedPlan = 'match' | 'mismatch' | 'not-from-pr' | 'no-recorded-plan' | 'not-checked';
 
@@ -132,9 +133,11 @@ const CHECKS: readonly Check[] = [
   {
     gate: 'remote-state',
     label: 'remote state',
-    holds: (f) => f.backend === 'remote' || f.allowLocalState,
-    reason: () =>
-      "The state backend is local: the state of an apply on an ephemeral runner is lost and the next run would install Flux again. Configure a remote backend (with 'backend-config'), or set 'allow-local-state: true' if you keep the state file yourself.",
+    holds: (f) => f.backend === 'remote' || (f.backend === 'local' && f.allowLocalState),
+    reason: (f) =>
+      f.backend === 'unknown'
+        ? "The state backend is not known: 'tofu init' failed, so nothing says where the state lives. Fix the init error reported above."
+        : "The state backend is local: the state of an apply on an ephemeral runner is lost and the next run would install Flux again. Configure a remote backend (inputs 'backend' and 'backend-config'), or set 'allow-local-state: true' if you keep the state file yourself.",
   },
   { gate: 'reviewed-plan', label: 'the reviewed plan', holds: reviewHolds, reason: reviewReason },
 ];

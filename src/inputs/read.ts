@@ -83,3 +83,8 @@ export function secretValues(inputs: ActionInputs): string[] {
   ];
   return given.flatMap(([name, value]) => (value ? secretFragments(name, value) : []));
 }
+
+/** Whether the inputs name a cluster to reach: a kubeconfig, or a DOKS cluster. */
+export function hasClusterSource(inputs: ActionInputs): boolean {
+  return Boolean(inputs.kubeconfig?.trim() || inputs.clusterName);
+}

@@ -76,6 +76,30 @@ export const reconcileInterval: Rule = (value) =>
 export const exactVersion: Rule = (value) =>
   EXACT_SEMVER.test(value) ? null : 'expected an exact chart version such as 2.18.0';
 
+/** Where the flux2 chart comes from: an https:// Helm repository or an oci:// registry path, as the module checks it. */
+export const chartRepository: Rule = (value) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'expected an https:// Helm repository or an oci:// registry path, such as oci://ghcr.io/fluxcd-community/charts';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'oci:') {
+    return `scheme ${url.protocol.replace(/:$/, '')}:// is not accepted; expected https:// (a Helm repository) or oci:// (a registry)`;
+  }
+  if (!url.host) return 'expected a host after the scheme';
+  if (url.username || url.password) return 'credentials do not belong in the URL (they would land in the plan and state)';
+  if (url.search || url.hash || /\s/.test(value)) return 'expected a URL without query, fragment or spaces';
+  return null;
+};
+
+/** The state backends the shipped root can be initialised with (its backend block is written per run). */
+export const SHIPPED_BACKENDS = ['s3', 'gcs', 'azurerm', 'pg', 'http', 'kubernetes', 'oss', 'cos', 'consul', 'local'] as const;
+export type ShippedBackend = (typeof SHIPPED_BACKENDS)[number];
+
+export const shippedBackend: Rule = (value) =>
+  (SHIPPED_BACKENDS as readonly string[]).includes(value) ? null : `expected one of ${SHIPPED_BACKENDS.join(', ')}`;
+
 /** A relative path that stays inside the directory it is resolved against. */
 export const workspaceRelativePath: Rule = (value) => {
   if (value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value)) return 'expected a path relative to the workspace';

@@ -28,9 +28,11 @@ export const INPUT_NAMES = [
   'prune',
   'install',
   'chart-version',
+  'chart-repository',
   'helm-values',
   'helm-values-files',
   'working-directory',
+  'backend',
   'backend-config',
   'policy-path',
   'policy-data',
@@ -66,9 +68,12 @@ export interface ActionInputs {
   reconcileInterval: string;
   prune: boolean;
   chartVersion?: string;
+  chartRepository?: string;
   helmValues: Record<string, unknown>;
   helmValuesFiles: string[];
   workingDirectory?: string;
+  /** The shipped root's backend type; undefined with a working-directory of the user's own (its backend stands). */
+  backend?: rules.ShippedBackend;
   backendConfig: BackendSetting[];
   policyPath?: string;
   /** Conftest data files: workspace-relative paths, or the names of the shipped examples. */
@@ -114,9 +119,11 @@ const fields = {
   prune: boolean(true),
   install: boolean(true),
   'chart-version': optionalText(rules.exactVersion),
+  'chart-repository': optionalText(rules.chartRepository),
   'helm-values': helmValues,
   'helm-values-files': lineList(rules.workspaceRelativePath, (line) => line),
   'working-directory': optionalText(),
+  backend: optionalText(rules.shippedBackend),
   'backend-config': lineList(rules.backendConfigLine, (line): BackendSetting => {
     const eq = line.indexOf('=');
     return { key: line.slice(0, eq).trim(), value: line.slice(eq + 1).trim() };
@@ -165,6 +172,10 @@ function crossChecks(p: Partial<ParsedInputs>): InputError[] {
     err('cluster-name', 'it needs digitalocean-token to fetch the DOKS credentials');
   if (p['digitalocean-token'] && 'cluster-name' in p && !p['cluster-name'])
     err('digitalocean-token', 'it needs cluster-name');
+  if (p.backend && p['working-directory'])
+    err('backend', "it selects the shipped root's backend; a working-directory of your own declares its own backend block");
+  if (p.backend === 'local' && p['allow-local-state'] === false)
+    err('backend', "local state needs 'allow-local-state: true': the state of a run on an ephemeral runner is lost");
   return errors;
 }
 
@@ -176,9 +187,11 @@ function toActionInputs(p: ParsedInputs): ActionInputs {
     reconcileInterval: p['reconcile-interval'],
     prune: p.prune,
     chartVersion: p['chart-version'],
+    chartRepository: p['chart-repository'],
     helmValues: p['helm-values'],
     helmValuesFiles: p['helm-values-files'],
     workingDirectory: p['working-directory'],
+    backend: p['working-directory'] ? undefined : ((p.backend || 's3') as rules.ShippedBackend),
     backendConfig: p['backend-config'],
     policyPath: p['policy-path'],
     policyData: p['policy-data'],

@@ -21,11 +21,16 @@ export interface PlanRequest {
   /** Where the plan file, its JSON and its text are written (the run directory). */
   outputDirectory: string;
   env: NodeJS.ProcessEnv;
+  /**
+   * Set when the run removes Flux (install false) with no cluster credentials: that is fine only while the state
+   * holds nothing, so the plan stage checks the state before planning instead of letting the providers fail.
+   */
+  noClusterCredentials?: boolean;
 }
 
 export interface PlanRun extends PlanOutcome {
   /** The step that failed, when one did. */
-  failedStep?: 'init' | 'validate' | 'plan' | 'show';
+  failedStep?: 'init' | 'credentials' | 'validate' | 'plan' | 'show';
   error?: string;
   diagnostics: Diagnostic[];
   planFile?: string;
@@ -45,15 +50,55 @@ export function backendArgs(settings: BackendSetting[]): string[] {
   return settings.map(({ key, value }) => `-backend-config=${key}=${value}`);
 }
 
+interface StateModule {
+  resources?: { address?: string; mode?: string }[];
+  child_modules?: StateModule[];
+}
+
+/** Pure: the managed resources' addresses in `tofu show -json` state output (data sources left out). */
+export function stateAddresses(json: string): string[] {
+  const root = (JSON.parse(json) as { values?: { root_module?: StateModule } }).values?.root_module;
+  const walk = (m: StateModule | undefined): string[] => [
+    ...(m?.resources ?? []).filter((r) => r.mode === 'managed' && r.address).map((r) => r.address!),
+    ...(m?.child_modules ?? []).flatMap(walk),
+  ];
+  return walk(root);
+}
+
+/**
+ * Pure: why a removal cannot be planned without cluster credentials, given the managed resources in state; null
+ * when the state holds none (then the plan is a clean "no changes").
+ */
+export function removalWithoutCluster(held: string[]): string | null {
+  if (held.length === 0) return null;
+  const named = held.slice(0, 3).join(', ') + (held.length > 3 ? ` and ${held.length - 3} more` : '');
+  return `Input 'install' is false and the state still holds what an earlier run installed (${named}): removing it needs the cluster. Give 'kubeconfig', or 'cluster-name' with 'digitalocean-token', to plan the removal.`;
+}
+
 export async function runPlan(request: PlanRequest): Promise<PlanRun> {
   const { tofu, workingDirectory: cwd, env } = request;
   const run = (args: string[], echoLine?: (line: string) => string | null) =>
     runProcess(tofu, args, { cwd, env, echoLine });
 
-  const init = await run(['init', '-input=false', '-no-color', ...backendArgs(request.backendConfig)]);
+  // -json: init's diagnostics arrive whole (summary and detail), as plan's do, instead of wrapped text to cut.
+  const init = await run(
+    ['init', '-input=false', '-no-color', '-json', ...backendArgs(request.backendConfig)],
+    readableUiLine,
+  );
   if (init.exitCode !== 0) {
-    const message = (init.stderr.trim() || init.stdout.trim()).split('\n').slice(-20).join('\n');
-    return failed('init', `tofu init failed (exit ${init.exitCode}):\n${message}`, []);
+    const initFindings = uiDiagnostics(init.stdout);
+    const reason = describeDiagnostics(initFindings) || init.stderr.trim() || `exit code ${init.exitCode}`;
+    return failed('init', `tofu init failed (exit ${init.exitCode}):\n${reason}`, initFindings);
+  }
+
+  if (request.noClusterCredentials) {
+    // `show -json` without a plan file prints the current state (`{"format_version":…}` alone when there is none).
+    const state = await run(['show', '-json', '-no-color'], () => null);
+    const problem =
+      state.exitCode === 0
+        ? removalWithoutCluster(stateAddresses(state.stdout))
+        : `tofu show failed (exit ${state.exitCode}), so it is not known whether the state holds Flux: give the cluster credentials ('kubeconfig', or 'cluster-name' with 'digitalocean-token').\n${state.stderr.trim()}`;
+    if (problem) return failed('credentials', problem, []);
   }
 
   const validate = await run(['validate', '-json', '-no-color'], () => null);

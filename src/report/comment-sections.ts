@@ -70,8 +70,16 @@ export function planCounts(s: PlanSummary): string {
   return parts.join(', ');
 }
 
+const FAILED_STEP: Record<NonNullable<PlanReport['plan']['failedStep']>, string> = {
+  init: 'at `tofu init`',
+  credentials: 'before planning: no cluster credentials to remove Flux with',
+  validate: 'at `tofu validate`',
+  plan: '(`tofu plan` exit code 1)',
+  show: 'at `tofu show`',
+};
+
 function planStatus(plan: PlanReport['plan']): string {
-  if (plan.exitCode === 1) return `${STATUS_ICON.fail} failed (\`tofu plan\` exit code 1)`;
+  if (plan.exitCode === 1) return `${STATUS_ICON.fail} failed ${FAILED_STEP[plan.failedStep ?? 'plan']}`;
   const s = plan.summary;
   if (plan.exitCode === 0) return s && s.outputChanges.length === 0 ? 'no changes' : 'no changes to resources';
   if (!s) return 'changes (see the plan text)';

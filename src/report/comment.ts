@@ -3,6 +3,7 @@
 // lists, drift, outputs, plan text (collapsed), then head SHA, run link and what happens on merge.
 import type { PolicyReport } from '../policy/findings.js';
 import type { PlanSummary } from '../plan/summary.js';
+import type { PlanRun } from '../plan/run.js';
 import { listLimits, renderList, shortenText, totalLines, type ShortenedText } from './comment-budget.js';
 import { details, fence, formatNumber, inlineCode, joinWords, plural } from './comment-markdown.js';
 import {
@@ -38,7 +39,14 @@ export interface PlanReport {
   headSha: string;
   runUrl: string;
   policy: PolicyReport;
-  plan: { exitCode: 0 | 1 | 2; summary?: PlanSummary; text: string; error?: string };
+  plan: {
+    exitCode: 0 | 1 | 2;
+    /** The tofu step that failed (init, validate, plan, show), when one did. */
+    failedStep?: PlanRun['failedStep'];
+    summary?: PlanSummary;
+    text: string;
+    error?: string;
+  };
   /** The gate's sentence of what happens on merge to main. */
   onMerge: string;
   planHash: string | null;

@@ -15,6 +15,7 @@ export interface FluxObject {
     prune: boolean;
   };
   helm: {
+    repository: string | null;
     chart_version: string | null;
     values: Record<string, unknown>;
     values_files: string[];
@@ -45,6 +46,7 @@ export function renderFluxObject(inputs: ActionInputs, files: TfvarsFiles): Flux
       prune: inputs.prune,
     },
     helm: {
+      repository: inputs.chartRepository ?? null,
       chart_version: inputs.chartVersion ?? null,
       values: inputs.helmValues,
       values_files: files.helmValuesFiles,

@@ -16,8 +16,8 @@ run "installs_the_pinned_flux2_chart" {
     error_message = "expected the flux2 chart from the fluxcd-community repository, got ${helm_release.flux.chart} from ${helm_release.flux.repository}"
   }
   assert {
-    condition     = helm_release.flux.version == "2.18.4"
-    error_message = "expected the default chart version 2.18.4, got ${helm_release.flux.version}"
+    condition     = helm_release.flux.version == "2.18.3"
+    error_message = "expected the default chart version 2.18.3, got ${helm_release.flux.version}"
   }
   assert {
     condition     = helm_release.flux.namespace == "flux-system" && helm_release.flux.create_namespace
@@ -106,7 +106,7 @@ run "reports_its_outputs" {
     error_message = "object name outputs: ${output.git_repository_name}, ${output.kustomization_name}"
   }
   assert {
-    condition     = output.chart_version == "2.18.4"
+    condition     = output.chart_version == "2.18.3"
     error_message = "chart_version output: ${output.chart_version}"
   }
 }

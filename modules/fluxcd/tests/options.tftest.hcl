@@ -63,3 +63,31 @@ run "crds_can_be_released_on_uninstall" {
     error_message = "opting out must drop the keep annotation"
   }
 }
+
+# --- chart_repository: a mirror or an OCI registry instead of the public repository -------------------------------
+
+run "chart_from_a_helm_repository_mirror" {
+  command = plan
+
+  variables {
+    chart_repository = "https://charts.example.internal/flux"
+  }
+
+  assert {
+    condition     = helm_release.flux.repository == "https://charts.example.internal/flux" && helm_release.flux.chart == "flux2"
+    error_message = "the release must take the chart flux2 from the given repository, got ${helm_release.flux.chart} from ${helm_release.flux.repository}"
+  }
+}
+
+run "chart_from_an_oci_registry" {
+  command = plan
+
+  variables {
+    chart_repository = "oci://registry.example.internal/charts"
+  }
+
+  assert {
+    condition     = helm_release.flux.repository == "oci://registry.example.internal/charts" && helm_release.flux.chart == "flux2"
+    error_message = "an OCI registry path must be passed as the repository, with the chart name beneath it"
+  }
+}

@@ -274,6 +274,26 @@ run "no_secret_means_no_secret_ref" {
   }
 }
 
+# --- chart_repository --------------------------------------------------------------------------------------------
+
+run "chart_repository_over_http_is_refused" {
+  command = plan
+  variables { chart_repository = "http://charts.example.internal/flux" }
+  expect_failures = [var.chart_repository]
+}
+
+run "chart_repository_with_credentials_is_refused" {
+  command = plan
+  variables { chart_repository = "https://user:secret@charts.example.internal/flux" }
+  expect_failures = [var.chart_repository]
+}
+
+run "chart_repository_without_host_is_refused" {
+  command = plan
+  variables { chart_repository = "oci:///charts" }
+  expect_failures = [var.chart_repository]
+}
+
 # --- chart_version -----------------------------------------------------------------------------------------------
 
 run "chart_version_range_is_refused" {

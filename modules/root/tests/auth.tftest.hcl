@@ -1,5 +1,6 @@
 # Where the cluster credentials come from: a kubeconfig file, or a DOKS cluster read through the DigitalOcean API
-# (token from DIGITALOCEAN_TOKEN, never a variable). Exactly one when installing; never both.
+# (token from DIGITALOCEAN_TOKEN, never a variable). Exactly one when installing; never both; the same source
+# when removing (install = false), since state still holds what was installed.
 
 mock_provider "helm" {
   alias = "flux"
@@ -125,7 +126,7 @@ run "empty_doks_cluster_name_is_refused" {
   expect_failures = [var.flux]
 }
 
-run "not_installing_needs_no_cluster" {
+run "not_installing_with_no_source_plans_nothing" {
   command = plan
 
   variables {
@@ -134,7 +135,11 @@ run "not_installing_needs_no_cluster" {
 
   assert {
     condition     = length(module.flux) == 0 && length(data.digitalocean_kubernetes_cluster.flux) == 0
-    error_message = "with install = false nothing is planned and no API is called"
+    error_message = "with install = false and no source nothing is planned and no API is called"
+  }
+  assert {
+    condition     = local.kubernetes.host == local.no_cluster && local.kubernetes.config_path == null
+    error_message = "without a source the providers must get the unresolvable placeholder, never an ambient kubeconfig"
   }
   assert {
     condition     = output.flux_namespace == null && output.git_repository_name == null && output.kustomization_name == null
@@ -142,7 +147,20 @@ run "not_installing_needs_no_cluster" {
   }
 }
 
-run "not_installing_reads_no_doks_credentials" {
+run "removal_with_a_kubeconfig_uses_it" {
+  command = plan
+
+  variables {
+    flux = { install = false, cluster = { kubeconfig_path = "tests/fixtures/kubeconfig" } }
+  }
+
+  assert {
+    condition     = local.kubernetes.config_path == "tests/fixtures/kubeconfig" && length(module.flux) == 0
+    error_message = "removing Flux must reach the cluster through the kubeconfig given"
+  }
+}
+
+run "removal_with_doks_reads_the_credentials" {
   command = plan
 
   variables {
@@ -150,7 +168,7 @@ run "not_installing_reads_no_doks_credentials" {
   }
 
   assert {
-    condition     = length(data.digitalocean_kubernetes_cluster.flux) == 0
-    error_message = "with install = false no cluster token may be minted"
+    condition     = length(data.digitalocean_kubernetes_cluster.flux) == 1 && local.kubernetes.token == "dop_v1_fixture-cluster-token"
+    error_message = "removing Flux from a DOKS cluster needs its credentials: state still holds the release and the Flux objects"
   }
 }

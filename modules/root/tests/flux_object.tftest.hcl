@@ -34,7 +34,7 @@ run "defaults_of_the_contract" {
     error_message = "git defaults: branch main, interval 1m, no secret"
   }
   assert {
-    condition     = module.flux[0].chart_version == "2.18.4"
+    condition     = module.flux[0].chart_version == "2.18.3"
     error_message = "a null chart_version must fall back to the module's default, got ${module.flux[0].chart_version}"
   }
   assert {
