@@ -212,13 +212,130 @@ helm_true(value) if value == true
 
 helm_true(value) if value == "true"
 
+# --- FLUX010: chart repository ------------------------------------------------------------------------------------
+
+# Where the flux2 chart may come from: an https:// Helm repository or an oci:// registry, with a host and no
+# credentials (the module's own validation of flux.helm.repository). Helm appends the chart name.
+chart_repository_ok(url) if {
+	is_string(url)
+	regex.match(`^(https|oci)://[^/?#@\s]+(/[^?#\s]*)?$`, url)
+}
+
+chart_repository_issue(url) := issue if {
+	not chart_repository_ok(url)
+	issue := chart_repository_problem(url)
+}
+
+chart_repository_fix := "use an https:// Helm repository or an oci:// registry, or leave it out for the default"
+
+chart_repository_problem(url) := {"problem": "is not a string", "fix": chart_repository_fix} if {
+	not is_string(url)
+} else := {"problem": "is empty", "fix": chart_repository_fix} if {
+	url == ""
+} else := {
+	"problem": "uses http://, but https is required: the chart that installs the Flux controllers would be downloaded in clear",
+	"fix": sprintf("use https:// instead: %s", [json.marshal(redact_url(concat("", ["https://", substring(url, 7, -1)])))]),
+} if {
+	startswith(lower(url), "http://")
+} else := {
+	"problem": sprintf("uses the scheme %s://, which is not accepted", [scheme]),
+	"fix": "use an https:// Helm repository or an oci:// registry (lower case)",
+} if {
+	scheme := url_scheme(url)
+	not scheme in {"https", "oci"}
+} else := {
+	"problem": "carries credentials, which would be stored in the state and shown in plans",
+	"fix": "remove the user name and password from the URL",
+} if {
+	regex.match(`^[a-z]+://[^/?#\s]*@`, url)
+} else := {"problem": "has no host", "fix": "write the full URL, e.g. https://charts.example.com/flux"} if {
+	regex.match(`^[a-z]+://([/?#].*)?$`, url)
+} else := {
+	"problem": "has a query or fragment, which a chart repository URL does not take",
+	"fix": sprintf("remove it: %s", [json.marshal(redact_url(regex.replace(url, `[?#].*$`, "")))]),
+} if {
+	regex.match(`^[a-z]+://[^/?#@\s]+(/[^?#\s]*)?[?#]\S*$`, url)
+} else := {"problem": "is not an https:// or oci:// URL", "fix": "write the full URL, e.g. https://charts.example.com/flux"}
+
+# The option: a list of allowed repositories. A URL is allowed when it equals one of them or lies below one (the
+# entry followed by "/"); trailing slashes do not count. A `.` or `..` segment (also percent-encoded) is never
+# allowed, as a server may resolve it to a path outside the entry. Off when `allowed` is absent or null.
+chart_repository_option := option("chart_repository", {})
+
+chart_repository_allowed_option := object.get(chart_repository_option, "allowed", null) if {
+	is_object(chart_repository_option)
+} else := null
+
+chart_repository_restricted if is_array(chart_repository_allowed_option)
+
+chart_repository_entry_ok(entry) if {
+	is_string(entry)
+	regex.match(`^(https|oci)://[^/?#\s]+(/[^?#\s]*)?$`, entry)
+}
+
+chart_repository_entries := [entry |
+	some entry in chart_repository_allowed_option
+	chart_repository_entry_ok(entry)
+]
+
+chart_repository_shown := [redact_url(entry) | some entry in chart_repository_entries]
+
+chart_repository_allowed(url) if {
+	is_string(url)
+	value := trim_right(url, "/")
+	some entry in chart_repository_entries
+	prefix := trim_right(entry, "/")
+	below_or_equal(value, prefix)
+}
+
+below_or_equal(value, prefix) if value == prefix
+
+below_or_equal(value, prefix) if startswith(value, concat("", [prefix, "/"]))
+
+dot_segment(url) if {
+	decoded := replace(replace(replace(lower(url), "%2e", "."), "%2f", "/"), "%5c", "/")
+	some segment in regex.split(`[/\\]`, decoded)
+	segment in {".", ".."}
+}
+
+chart_repository_allow_fix := "take the flux2 chart from one of them or from a path below one (tfvars: flux.helm.repository)"
+
+# chart_repository_allow_issue(url) is undefined when the option is off or the URL is allowed. A dot segment is
+# refused before the prefixes are compared, whatever they say.
+chart_repository_allow_issue(url) := {
+	"problem": sprintf("is not set, so the chart comes from a local path or a Helm repository alias, neither of which is among the allowed repositories %v", [chart_repository_shown]),
+	"fix": chart_repository_allow_fix,
+} if {
+	chart_repository_restricted
+	url == null
+} else := {
+	"problem": sprintf("has a `.` or `..` path segment, which could leave the allowed repositories %v", [chart_repository_shown]),
+	"fix": chart_repository_allow_fix,
+} if {
+	chart_repository_restricted
+	dot_segment(url)
+} else := {
+	"problem": sprintf("is not among the allowed repositories %v", [chart_repository_shown]),
+	"fix": chart_repository_allow_fix,
+} if {
+	chart_repository_restricted
+	not chart_repository_allowed(url)
+}
+
+chart_repository_unknown_issue := {
+	"problem": sprintf("is unknown until apply, so it cannot be checked against the allowed repositories %v", [chart_repository_shown]),
+	"fix": "make the repository known at plan time (a literal or an input variable)",
+} if {
+	chart_repository_restricted
+}
+
 # --- Option enforcement --------------------------------------------------------------------------------------------
 
 # Optional rules warn unless their `enforcement` is "deny"; anything else is a configuration error, reported as a
 # deny so that a typo never silently turns a guard rail off.
 enforcement(name) := option([name, "enforcement"], "warn")
 
-option_of := {"FLUX008": "interval", "FLUX009": "multitenancy"}
+option_of := {"FLUX008": "interval", "FLUX009": "multitenancy", "FLUX010": "chart_repository"}
 
 level(id) := "deny" if enforcement(option_of[id]) == "deny"
 
@@ -254,4 +371,53 @@ option_errors contains result("FLUX009", "data.flux_policy.multitenancy.required
 }) if {
 	value := option(["multitenancy", "required"], false)
 	not is_boolean(value)
+}
+
+option_errors contains result("FLUX010", "data.flux_policy.chart_repository", show(chart_repository_option), {
+	"problem": "is not an object",
+	"fix": "give allowed (a list of repository URLs) and, optionally, enforcement",
+}) if {
+	not is_object(chart_repository_option)
+	chart_repository_option != null
+}
+
+option_errors contains result("FLUX010", sprintf("data.flux_policy.chart_repository.%s", [key]), show(value), {
+	"problem": "is not a known option, so it would be ignored",
+	"fix": "use allowed or enforcement",
+}) if {
+	is_object(chart_repository_option)
+	some key, value in chart_repository_option
+	not key in {"allowed", "enforcement"}
+}
+
+option_errors contains result("FLUX010", "data.flux_policy.chart_repository.enforcement", show(enforcement("chart_repository")), {
+	"problem": "is not a valid enforcement",
+	"fix": `use "warn" or "deny"`,
+}) if {
+	not enforcement("chart_repository") in {"warn", "deny"}
+}
+
+option_errors contains result("FLUX010", "data.flux_policy.chart_repository.allowed", show(value), {
+	"problem": "is not a list",
+	"fix": `list the allowed repositories, e.g. ["https://charts.example.com/flux", "oci://registry.example.com/charts"]`,
+}) if {
+	value := chart_repository_allowed_option
+	value != null
+	not is_array(value)
+}
+
+option_errors contains result("FLUX010", "data.flux_policy.chart_repository.allowed", "[]", {
+	"problem": "is empty, so no chart repository would be allowed",
+	"fix": "list the allowed repositories, or remove allowed to switch the rule off",
+}) if {
+	chart_repository_allowed_option == []
+}
+
+option_errors contains result("FLUX010", sprintf("data.flux_policy.chart_repository.allowed[%d]", [i]), show_url(entry), {
+	"problem": "is not an https:// or oci:// URL with a host",
+	"fix": "write the full URL of a Helm repository or an OCI registry path, e.g. oci://registry.example.com/charts",
+}) if {
+	some i, entry in chart_repository_allowed_option
+	chart_repository_restricted
+	not chart_repository_entry_ok(entry)
 }

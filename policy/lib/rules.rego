@@ -16,6 +16,7 @@ rules := {
 	"FLUX007": "flux-objects-present",
 	"FLUX008": "interval-bounds",
 	"FLUX009": "multitenancy-lockdown",
+	"FLUX010": "chart-repository",
 }
 
 # Options come from a Conftest data document (`--data file.yaml`) with a top-level `flux_policy` key, so an

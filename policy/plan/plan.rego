@@ -132,6 +132,31 @@ optional contains object.union(
 	issue := lib.multitenancy_issue(enabled)
 }
 
+# Where each flux2 release takes its chart from: its repository, else a chart given as a full oci:// (or other
+# URL) reference, else nowhere the policy can check (a local path or a Helm repository alias such as repo/flux2).
+optional contains object.union(
+	lib.result("FLUX010", sprintf("helm_release %s %s", [r.address, source.field]), source.shown, issue),
+	{"resource": r.address},
+) if {
+	some r in lib.flux2_releases
+	source := chart_source(r)
+	issue := chart_source_issue(source)
+}
+
+chart_source(r) := {"field": "repository", "shown": "(known after apply)", "unknown": true} if {
+	r.after_unknown.repository == true
+} else := {"field": "repository", "shown": lib.show_url(url), "url": url} if {
+	url := r.after.repository
+	is_string(url)
+	url != ""
+} else := {"field": "chart", "shown": lib.show_url(r.after.chart), "url": trim_suffix(r.after.chart, "/flux2")} if {
+	contains(r.after.chart, "://")
+} else := {"field": "repository", "shown": lib.show(object.get(r.after, "repository", null)), "url": null}
+
+chart_source_issue(source) := lib.chart_repository_unknown_issue if source.unknown
+
+else := lib.chart_repository_allow_issue(source.url)
+
 deny contains r if {
 	some r in optional
 	lib.level(r.rule_id) == "deny"

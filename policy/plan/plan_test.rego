@@ -349,3 +349,113 @@ test_multitenancy_deny_when_enforced if {
 	doc := plan_of([release_with([], []), kubectl("g", git_repository), kubectl("k", kustomization)])
 	denied(doc) == {"FLUX009"} with data.flux_policy as {"multitenancy": {"required": true, "enforcement": "deny"}}
 }
+
+# --- FLUX010 (option) ----------------------------------------------------------------------------------------------
+
+internal := {"chart_repository": {"allowed": ["https://charts.example.internal/flux", "oci://registry.example.internal/charts"]}}
+
+release_from(actions, after) := change("module.flux.helm_release.flux", "helm_release", actions, object.union({"chart": "flux2", "name": "flux2"}, after))
+
+with_release(release) := plan_of([release, kubectl("g", git_repository), kubectl("k", kustomization)])
+
+test_repository_off_by_default if {
+	count(plan.warn) == 0 with input as with_release(release_from(["create"], {"repository": "https://elsewhere.example/charts"}))
+}
+
+test_repository_allowed_passes if {
+	every url in ["https://charts.example.internal/flux", "https://charts.example.internal/flux/stable/", "oci://registry.example.internal/charts"] {
+		count(plan.warn) == 0 with input as with_release(release_from(["create"], {"repository": url})) with data.flux_policy as internal
+	}
+}
+
+test_repository_not_allowed_warns_on_the_release if {
+	doc := with_release(release_from(["update"], {"repository": "https://fluxcd-community.github.io/helm-charts"}))
+	warned(doc) == {"FLUX010"} with data.flux_policy as internal
+	results := plan.warn with input as doc with data.flux_policy as internal
+	some r in results
+	r.resource == "module.flux.helm_release.flux"
+	contains(r.msg, `helm_release module.flux.helm_release.flux repository = "https://fluxcd-community.github.io/helm-charts" is not among the allowed repositories ["https://charts.example.internal/flux", "oci://registry.example.internal/charts"]`)
+}
+
+# The plan has no format check (that is the tfvars' and the module's job), so tricks only meet the allow-list.
+test_repository_tricks_are_not_allowed if {
+	every url in ["https://charts.example.internal@evil.test/flux", "https://charts.example.internal/flux-evil", "https://charts.example.internal/flux/../../other", "http://charts.example.internal/flux"] {
+		warned(with_release(release_from(["create"], {"repository": url}))) == {"FLUX010"} with data.flux_policy as internal
+	}
+}
+
+test_repository_credentials_are_not_shown if {
+	doc := with_release(release_from(["create"], {"repository": "https://bot:s3cr3t@elsewhere.example/charts"}))
+	results := plan.warn with input as doc with data.flux_policy as internal
+	some r in results
+	contains(r.msg, `"https://***@elsewhere.example/charts"`)
+	not contains(r.msg, "s3cr3t")
+}
+
+test_repository_kept_release_is_judged if {
+	warned(with_release(release_from(["no-op"], {"repository": "https://elsewhere.example/charts"}))) == {"FLUX010"} with data.flux_policy as internal
+}
+
+test_repository_replaced_release_is_judged if {
+	warned(with_release(release_from(["delete", "create"], {"repository": "https://elsewhere.example/charts"}))) == {"FLUX010"} with data.flux_policy as internal
+}
+
+test_repository_destroyed_release_is_not_judged if {
+	release := release_from(["delete"], {"repository": "https://elsewhere.example/charts"})
+	count(plan.warn) == 0 with input as plan_of([release]) with data.flux_policy as internal
+	count(plan.deny) == 0 with input as plan_of([release]) with data.flux_policy as {"chart_repository": object.union(internal.chart_repository, {"enforcement": "deny"})}
+}
+
+# A chart given as a full oci:// reference, with no repository, comes from the reference's registry path.
+test_repository_from_oci_chart_reference if {
+	allowed := with_release(release_from(["create"], {"chart": "oci://registry.example.internal/charts/flux2"}))
+	count(plan.warn) == 0 with input as allowed with data.flux_policy as internal
+	other := with_release(release_from(["create"], {"chart": "oci://ghcr.io/fluxcd-community/charts/flux2", "repository": null}))
+	warned(other) == {"FLUX010"} with data.flux_policy as internal
+	some r in plan.warn with input as other with data.flux_policy as internal
+	contains(r.msg, `chart = "oci://ghcr.io/fluxcd-community/charts/flux2" is not among`)
+}
+
+# Without a repository, `flux2` or `repo/flux2` is a local chart or a repository alias: fail closed.
+test_repository_missing_is_not_allowed if {
+	every after in [{}, {"repository": ""}, {"chart": "charts/flux2"}] {
+		doc := with_release(release_from(["create"], after))
+		warned(doc) == {"FLUX010"} with data.flux_policy as internal
+		some r in plan.warn with input as doc with data.flux_policy as internal
+		contains(r.msg, "is not set, so the chart comes from a local path or a Helm repository alias")
+	}
+}
+
+test_repository_unknown_until_apply_is_named if {
+	release := object.union(release_from(["create"], {}), {"change": {"after_unknown": {"repository": true}}})
+	doc := with_release(release)
+	warned(doc) == {"FLUX010"} with data.flux_policy as internal
+	some r in plan.warn with input as doc with data.flux_policy as internal
+	contains(r.msg, "repository = (known after apply) is unknown until apply")
+	count(plan.warn) == 0 with input as doc
+}
+
+test_repository_deny_when_enforced if {
+	policy := {"chart_repository": object.union(internal.chart_repository, {"enforcement": "deny"})}
+	doc := with_release(release_from(["create"], {"repository": "https://elsewhere.example/charts"}))
+	denied(doc) == {"FLUX010"} with data.flux_policy as policy
+	count(plan.warn) == 0 with input as doc with data.flux_policy as policy
+}
+
+test_repository_planned_values_are_read if {
+	doc := {
+		"format_version": "1.2",
+		"planned_values": {"root_module": {"resources": [
+			{"address": "helm_release.flux", "mode": "managed", "type": "helm_release", "values": {"chart": "flux2", "repository": "https://elsewhere.example/charts"}},
+			{"address": "kubectl_manifest.g", "mode": "managed", "type": "kubectl_manifest", "values": {"yaml_body": yaml.marshal(git_repository)}},
+			{"address": "kubectl_manifest.k", "mode": "managed", "type": "kubectl_manifest", "values": {"yaml_body": yaml.marshal(kustomization)}},
+		]}},
+	}
+	warned(doc) == {"FLUX010"} with data.flux_policy as internal
+}
+
+test_bad_chart_repository_option_fails_the_plan if {
+	doc := with_release(release_from(["create"], {"repository": "https://charts.example.internal/flux"}))
+	denied(doc) == {"FLUX010"} with data.flux_policy as {"chart_repository": {"allowed": ["ftp://charts.example.internal"]}}
+	count(plan.deny) == 0 with input as {"flux": {}} with data.flux_policy as {"chart_repository": {"allowed": 1}}
+}

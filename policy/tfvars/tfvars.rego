@@ -21,6 +21,17 @@ git := object.union(default_git, {k: v | some k, v in flux.git; v != null}) if i
 
 else := default_git
 
+# The root module's chart repository when flux.helm.repository is absent or null.
+default_chart_repository := "https://fluxcd-community.github.io/helm-charts"
+
+helm := flux.helm if is_object(flux.helm)
+
+else := {}
+
+chart_repository := url if {
+	url := lib.present(helm, "repository")
+} else := default_chart_repository
+
 deny contains lib.unrecognised_input
 
 deny contains lib.result("FLUX001", "flux.git.url", lib.show_url(url), issue) if {
@@ -44,6 +55,12 @@ deny contains lib.result("FLUX006", "flux.git.path", lib.show(git.path), issue) 
 	issue := lib.path_issue(git.path)
 }
 
+deny contains lib.result("FLUX010", "flux.helm.repository", lib.show_url(url), issue) if {
+	installs
+	url := lib.present(helm, "repository")
+	issue := lib.chart_repository_issue(url)
+}
+
 # Options: a warning unless the organisation sets enforcement to "deny".
 optional contains lib.result("FLUX008", "flux.git.interval", lib.show(git.interval), issue) if {
 	installs
@@ -57,6 +74,20 @@ optional contains lib.result("FLUX009", "flux.multitenancy", lib.show(enabled), 
 	enabled := object.get(flux, "multitenancy", false)
 	issue := lib.multitenancy_issue(enabled)
 }
+
+# Only a repository that passes the format check above is compared with the allowed ones.
+optional contains lib.result("FLUX010", "flux.helm.repository", lib.show_url(chart_repository), default_note(issue)) if {
+	installs
+	not lib.chart_repository_issue(chart_repository)
+	issue := lib.chart_repository_allow_issue(chart_repository)
+}
+
+default_note(issue) := object.union(issue, {"problem": concat("", [
+	issue.problem,
+	" (it is the root module's default, used when flux.helm.repository is not set)",
+])}) if {
+	not lib.present(helm, "repository")
+} else := issue
 
 deny contains r if {
 	lib.is_tfvars

@@ -220,6 +220,150 @@ test_bad_multitenancy_option_fails_closed if {
 	denied(compliant) == {"FLUX009"} with data.flux_policy as {"multitenancy": {"required": "yes"}}
 }
 
+# --- FLUX010 -------------------------------------------------------------------------------------------------------
+
+with_repository(url) := object.union(compliant, {"flux": {"helm": {"repository": url}}})
+
+test_repository_https_and_oci_pass if {
+	every url in ["https://charts.example.internal/flux", "https://charts.example.internal:8443/", "oci://registry.example.internal/charts", "oci://ghcr.io/fluxcd-community/charts"] {
+		count(tfvars.deny) == 0 with input as with_repository(url)
+	}
+}
+
+test_repository_absent_or_null_takes_default if {
+	count(tfvars.deny) == 0 with input as with_repository(null)
+	count(tfvars.deny) == 0 with input as {"flux": {"git": {"url": "https://github.com/acme/fleet"}, "helm": null}}
+}
+
+test_repository_denied_forms if {
+	every url in ["http://charts.example.internal/flux", "file:///charts", "ftp://charts.example.internal", "HTTPS://charts.example.internal", "OCI://registry.example.internal/charts", "charts.example.internal/flux", "https://", "oci:///charts", "https://charts example/x", "https://charts.example.internal/flux?token=x", "oci://registry.example.internal/charts#x", "", 42] {
+		denied(with_repository(url)) == {"FLUX010"}
+	}
+}
+
+test_repository_http_says_https_is_required if {
+	some msg in messages(with_repository("http://charts.example.internal/flux"))
+	contains(msg, "https is required")
+	contains(msg, `use https:// instead: "https://charts.example.internal/flux"`)
+	contains(msg, "policy/README.md#flux010-chart-repository")
+}
+
+test_repository_credentials_denied_and_hidden if {
+	every url in ["https://bot:s3cr3t@charts.example.internal/flux", "oci://s3cr3t@registry.example.internal/charts"] {
+		denied(with_repository(url)) == {"FLUX010"}
+		some msg in messages(with_repository(url))
+		contains(msg, "carries credentials")
+		not contains(msg, "s3cr3t")
+	}
+}
+
+test_repository_query_is_removed_in_the_fix if {
+	some msg in messages(with_repository("https://charts.example.internal/flux?ref=x"))
+	contains(msg, "has a query or fragment")
+	contains(msg, `remove it: "https://charts.example.internal/flux"`)
+}
+
+test_repository_install_false_skips if {
+	count(tfvars.deny) == 0 with input as {"flux": {"install": false, "helm": {"repository": "http://x"}}}
+}
+
+# --- FLUX010 (option) ----------------------------------------------------------------------------------------------
+
+internal := {"chart_repository": {"allowed": ["https://charts.example.internal/flux", "oci://registry.example.internal/charts/"]}}
+
+test_repository_allow_list_off_by_default if {
+	count(tfvars.warn) == 0 with input as with_repository("https://elsewhere.example/charts")
+}
+
+test_repository_allowed_equal_or_below if {
+	every url in ["https://charts.example.internal/flux", "https://charts.example.internal/flux/", "https://charts.example.internal/flux/stable", "oci://registry.example.internal/charts", "oci://registry.example.internal/charts/mirror"] {
+		count(tfvars.warn) == 0 with input as with_repository(url) with data.flux_policy as internal
+		count(tfvars.deny) == 0 with input as with_repository(url) with data.flux_policy as internal
+	}
+}
+
+test_repository_not_allowed_warns if {
+	every url in ["https://charts.example.internal/flux-evil", "https://charts.example.internal/fluxx", "https://charts.example.internal", "https://charts.example.internal.evil.test/flux", "oci://registry.example.internal/chartsmirror", "https://registry.example.internal/charts", "oci://charts.example.internal/flux"] {
+		warned(with_repository(url)) == {"FLUX010"} with data.flux_policy as internal
+	}
+}
+
+test_repository_dot_segments_never_allowed if {
+	every url in ["https://charts.example.internal/flux/../other", "https://charts.example.internal/flux/%2E%2E/other", "https://charts.example.internal/flux/..%2fother", "oci://registry.example.internal/charts/./x"] {
+		warned(with_repository(url)) == {"FLUX010"} with data.flux_policy as internal
+		some r in tfvars.warn with input as with_repository(url) with data.flux_policy as internal
+		contains(r.msg, "has a `.` or `..` path segment, which could leave the allowed repositories")
+	}
+}
+
+test_repository_not_allowed_message_lists_allowed if {
+	results := tfvars.warn with input as with_repository("https://elsewhere.example/charts") with data.flux_policy as internal
+	some r in results
+	contains(r.msg, `flux.helm.repository = "https://elsewhere.example/charts" is not among the allowed repositories ["https://charts.example.internal/flux", "oci://registry.example.internal/charts/"]`)
+	r.resource == "flux.helm.repository"
+}
+
+test_repository_default_is_judged_and_named if {
+	results := tfvars.warn with input as compliant with data.flux_policy as internal
+	some r in results
+	contains(r.msg, `flux.helm.repository = "https://fluxcd-community.github.io/helm-charts" is not among`)
+	contains(r.msg, "the root module's default")
+	count(tfvars.warn) == 0 with input as compliant with data.flux_policy as {"chart_repository": {"allowed": ["https://fluxcd-community.github.io"]}}
+}
+
+test_repository_allow_list_redacts_credentials if {
+	policy := {"chart_repository": {"allowed": ["https://reader:s3cr3t@charts.example.internal/flux"]}}
+	results := tfvars.warn with input as with_repository("https://elsewhere.example/charts") with data.flux_policy as policy
+	some r in results
+	contains(r.msg, `["https://***@charts.example.internal/flux"]`)
+	not contains(r.msg, "s3cr3t")
+}
+
+# A repository the format check denies is not compared with the allowed ones as well.
+test_repository_bad_format_is_one_finding if {
+	doc := with_repository("http://charts.example.internal/flux")
+	count(tfvars.deny) == 1 with input as doc with data.flux_policy as internal
+	count(tfvars.warn) == 0 with input as doc with data.flux_policy as internal
+}
+
+test_repository_deny_when_enforced if {
+	policy := {"chart_repository": {"allowed": ["oci://registry.example.internal/charts"], "enforcement": "deny"}}
+	denied(compliant) == {"FLUX010"} with data.flux_policy as policy
+	count(tfvars.deny) == 0 with input as with_repository("oci://registry.example.internal/charts") with data.flux_policy as policy
+}
+
+test_repository_install_false_skips_allow_list if {
+	count(tfvars.warn) == 0 with input as {"flux": {"install": false}} with data.flux_policy as internal
+}
+
+test_bad_chart_repository_option_fails_closed if {
+	every policy in [
+		{"chart_repository": {"allowed": "https://charts.example.internal/flux"}},
+		{"chart_repository": {"allowed": []}},
+		{"chart_repository": {"allowed": ["http://charts.example.internal/flux"]}},
+		{"chart_repository": {"allowed": ["https://"]}},
+		{"chart_repository": {"allowed": [42]}},
+		{"chart_repository": {"allowed": ["https://charts.example.internal/flux"], "enforcement": "block"}},
+		{"chart_repository": {"allow": ["https://charts.example.internal/flux"]}},
+		{"chart_repository": ["https://charts.example.internal/flux"]},
+	] {
+		denied(with_repository("https://charts.example.internal/flux")) == {"FLUX010"} with data.flux_policy as policy
+	}
+}
+
+test_bad_chart_repository_entry_is_named if {
+	policy := {"chart_repository": {"allowed": ["https://charts.example.internal/flux", "charts.example.internal"]}}
+	some msg in messages(with_repository("https://charts.example.internal/flux")) with data.flux_policy as policy
+	contains(msg, `data.flux_policy.chart_repository.allowed[1] = "charts.example.internal" is not an https:// or oci:// URL`)
+}
+
+test_chart_repository_null_options_are_off if {
+	every policy in [{"chart_repository": null}, {"chart_repository": {"allowed": null}}, {"chart_repository": {}}] {
+		count(tfvars.deny) == 0 with input as with_repository("https://elsewhere.example/charts") with data.flux_policy as policy
+		count(tfvars.warn) == 0 with input as with_repository("https://elsewhere.example/charts") with data.flux_policy as policy
+	}
+}
+
 test_docs_base_option_changes_links if {
 	some msg in messages(with_git({"prune": false})) with data.flux_policy as {"docs_base": "https://example.test/README.md"}
 	contains(msg, "https://example.test/README.md#flux003-prune-enabled")
