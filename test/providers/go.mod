@@ -2,7 +2,10 @@ module github.com/flux-bootstrap/test/providers
 
 go 1.25.0
 
-require github.com/hashicorp/terraform-plugin-go v0.31.0
+require (
+	github.com/hashicorp/terraform-plugin-go v0.31.0
+	gopkg.in/yaml.v3 v3.0.1
+)
 
 require (
 	github.com/fatih/color v1.15.0 // indirect

@@ -1,24 +1,24 @@
-// Command terraform-provider-standin serves the schema of one real OpenTofu provider (helm, kubectl or
-// digitalocean) so that `tofu validate` and `tofu test` with mock_provider can check the project's modules
-// offline. It is a test stand-in: every call that would touch a cluster or a cloud API fails with an error.
-//
-// One binary holds every schema; it picks one from the name it was installed under
-// (terraform-provider-<type>_v<version>), which is how scripts/test-providers.sh lays out the mirror.
+// Command terraform-provider-standin stands in for the DigitalOcean provider (digitalocean/digitalocean) in the
+// tests: the Go module proxy serves no version of the real one, so it cannot be built here, and DigitalOcean's
+// API is someone else's cloud. It serves the real provider's schema (schemas/digitalocean.json), configures like
+// it (token, api_endpoint and their environment variables) and reads the one data source the modules use,
+// digitalocean_kubernetes_cluster, over HTTP from whatever API endpoint it is given — in the tests, the API
+// stand-in in test/support/digitalocean-api.ts. Every resource call is refused.
 package main
 
 import (
-	"embed"
+	_ "embed"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov5"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov5/tf5server"
 )
 
-//go:embed schemas/*.json
-var schemas embed.FS
+//go:embed schemas/digitalocean.json
+var schemaFile []byte
 
 // providerType extracts <type> from "terraform-provider-<type>_v<version>".
 func providerType(executable string) (string, error) {
@@ -30,56 +30,31 @@ func providerType(executable string) (string, error) {
 	return name, nil
 }
 
-func loadStandIn(name string) (*standIn, error) {
-	raw, err := schemas.ReadFile("schemas/" + name + ".json")
-	if err != nil {
-		return nil, fmt.Errorf("no stand-in schema for provider %q", name)
-	}
-	return parseStandIn(raw)
-}
-
-// listStandIns prints "<type> <source> <version>" per embedded schema, for scripts/test-providers.sh to lay
-// out the mirror from the same files the binary serves.
-func listStandIns() error {
-	entries, err := schemas.ReadDir("schemas")
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		name := strings.TrimSuffix(e.Name(), ".json")
-		info, err := loadStandIn(name)
-		if err != nil {
-			return err
-		}
-		if _, err := newServer(info); err != nil {
-			return fmt.Errorf("stand-in schema for %s is invalid: %w", name, err)
-		}
-		fmt.Printf("%s %s %s\n", name, info.Source, info.Version)
-	}
-	return nil
-}
-
 func run() error {
-	if len(os.Args) == 2 && os.Args[1] == "--list" {
-		return listStandIns()
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	name, err := providerType(exe)
-	if err != nil {
-		return err
-	}
-	info, err := loadStandIn(name)
+	info, err := parseStandIn(schemaFile)
 	if err != nil {
 		return err
 	}
 	srv, err := newServer(info)
 	if err != nil {
-		return fmt.Errorf("stand-in schema for %s is invalid: %w", name, err)
+		return fmt.Errorf("stand-in schema for %s is invalid: %w", info.Source, err)
 	}
-	return tf6server.Serve("registry.opentofu.org/"+info.Source, func() tfprotov6.ProviderServer { return srv })
+	// "--list" prints "<type> <source> <version>" for scripts/test-providers.sh, so the mirror is laid out from
+	// the same file the binary serves.
+	if len(os.Args) == 2 && os.Args[1] == "--list" {
+		fmt.Printf("%s %s %s\n", info.Type(), info.Source, info.Version)
+		return nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	// Installed under another provider's name, it would serve the wrong schema: refuse to start instead.
+	if name, err := providerType(exe); err != nil || name != info.Type() {
+		return fmt.Errorf("this binary stands in for %s only, not for %q (%v)", info.Source, filepath.Base(exe), err)
+	}
+	// Protocol 5, as the real (SDKv2) provider speaks.
+	return tf5server.Serve("registry.opentofu.org/"+info.Source, func() tfprotov5.ProviderServer { return srv })
 }
 
 func main() {

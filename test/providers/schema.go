@@ -1,21 +1,22 @@
 package main
 
 // Converts a provider schema written in the JSON shape that `tofu providers schema -json` prints into the
-// protocol-6 types the plugin server returns. Keeping the embedded files in tofu's own output format lets the
+// protocol-5 types the plugin server returns. Keeping the embedded files in tofu's own output format lets the
 // tests compare what the stand-in serves with what it declares, field by field.
 
 import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
-	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov5"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
-// standIn is one embedded file: which real provider it stands in for, and that provider's schema.
+// standIn is the embedded file: which real provider it stands in for, and that provider's schema.
 type standIn struct {
-	Source    string         `json:"source"`     // e.g. "hashicorp/helm"
+	Source    string         `json:"source"`     // e.g. "digitalocean/digitalocean"
 	Version   string         `json:"version"`    // the real release whose schema this copies
 	ModeledOn string         `json:"modeled_on"` // where the schema was read from
 	Provider  providerSchema `json:"provider_schema"`
@@ -40,18 +41,13 @@ type jsonBlock struct {
 
 type jsonAttribute struct {
 	Type        json.RawMessage `json:"type"`
-	NestedType  *jsonNestedType `json:"nested_type"`
+	NestedType  json.RawMessage `json:"nested_type"`
 	Description string          `json:"description"`
 	Required    bool            `json:"required"`
 	Optional    bool            `json:"optional"`
 	Computed    bool            `json:"computed"`
 	Sensitive   bool            `json:"sensitive"`
 	WriteOnly   bool            `json:"write_only"`
-}
-
-type jsonNestedType struct {
-	Attributes  map[string]jsonAttribute `json:"attributes"`
-	NestingMode string                   `json:"nesting_mode"`
 }
 
 type jsonBlockType struct {
@@ -72,16 +68,19 @@ func parseStandIn(raw []byte) (*standIn, error) {
 	return &s, nil
 }
 
-func (s jsonSchema) toProto() (*tfprotov6.Schema, error) {
+// Type is the provider's type name, the last part of its source address ("digitalocean").
+func (s *standIn) Type() string { return s.Source[strings.LastIndex(s.Source, "/")+1:] }
+
+func (s jsonSchema) toProto() (*tfprotov5.Schema, error) {
 	block, err := s.Block.toProto()
 	if err != nil {
 		return nil, err
 	}
-	return &tfprotov6.Schema{Version: s.Version, Block: block}, nil
+	return &tfprotov5.Schema{Version: s.Version, Block: block}, nil
 }
 
-func (b jsonBlock) toProto() (*tfprotov6.SchemaBlock, error) {
-	out := &tfprotov6.SchemaBlock{Description: b.Description}
+func (b jsonBlock) toProto() (*tfprotov5.SchemaBlock, error) {
+	out := &tfprotov5.SchemaBlock{Description: b.Description}
 	attrs, err := attributesToProto(b.Attributes)
 	if err != nil {
 		return nil, err
@@ -97,32 +96,25 @@ func (b jsonBlock) toProto() (*tfprotov6.SchemaBlock, error) {
 		if err != nil {
 			return nil, fmt.Errorf("block %s: %w", name, err)
 		}
-		out.BlockTypes = append(out.BlockTypes, &tfprotov6.SchemaNestedBlock{
+		out.BlockTypes = append(out.BlockTypes, &tfprotov5.SchemaNestedBlock{
 			TypeName: name, Block: inner, Nesting: mode, MinItems: bt.MinItems, MaxItems: bt.MaxItems,
 		})
 	}
 	return out, nil
 }
 
-func attributesToProto(attrs map[string]jsonAttribute) ([]*tfprotov6.SchemaAttribute, error) {
-	var out []*tfprotov6.SchemaAttribute
+func attributesToProto(attrs map[string]jsonAttribute) ([]*tfprotov5.SchemaAttribute, error) {
+	var out []*tfprotov5.SchemaAttribute
 	for _, name := range sortedKeys(attrs) {
 		a := attrs[name]
-		pa := &tfprotov6.SchemaAttribute{
+		pa := &tfprotov5.SchemaAttribute{
 			Name: name, Description: a.Description, Required: a.Required, Optional: a.Optional,
 			Computed: a.Computed, Sensitive: a.Sensitive, WriteOnly: a.WriteOnly,
 		}
 		switch {
-		case a.NestedType != nil:
-			nested, err := attributesToProto(a.NestedType.Attributes)
-			if err != nil {
-				return nil, fmt.Errorf("attribute %s: %w", name, err)
-			}
-			mode, err := objectNesting(a.NestedType.NestingMode)
-			if err != nil {
-				return nil, fmt.Errorf("attribute %s: %w", name, err)
-			}
-			pa.NestedType = &tfprotov6.SchemaObject{Attributes: nested, Nesting: mode}
+		case len(a.NestedType) > 0:
+			// Protocol 5 has no nested attribute types; an SDKv2 provider never declares one.
+			return nil, fmt.Errorf("attribute %s: nested_type cannot be served over protocol 5", name)
 		case len(a.Type) > 0:
 			t, err := ctyJSONType(a.Type)
 			if err != nil {
@@ -193,34 +185,20 @@ func ctyJSONType(raw json.RawMessage) (tftypes.Type, error) {
 	return nil, fmt.Errorf("unsupported type kind %q", kind)
 }
 
-func blockNesting(mode string) (tfprotov6.SchemaNestedBlockNestingMode, error) {
+func blockNesting(mode string) (tfprotov5.SchemaNestedBlockNestingMode, error) {
 	switch mode {
 	case "single":
-		return tfprotov6.SchemaNestedBlockNestingModeSingle, nil
+		return tfprotov5.SchemaNestedBlockNestingModeSingle, nil
 	case "list":
-		return tfprotov6.SchemaNestedBlockNestingModeList, nil
+		return tfprotov5.SchemaNestedBlockNestingModeList, nil
 	case "set":
-		return tfprotov6.SchemaNestedBlockNestingModeSet, nil
+		return tfprotov5.SchemaNestedBlockNestingModeSet, nil
 	case "map":
-		return tfprotov6.SchemaNestedBlockNestingModeMap, nil
+		return tfprotov5.SchemaNestedBlockNestingModeMap, nil
 	case "group":
-		return tfprotov6.SchemaNestedBlockNestingModeGroup, nil
+		return tfprotov5.SchemaNestedBlockNestingModeGroup, nil
 	}
 	return 0, fmt.Errorf("unknown block nesting mode %q", mode)
-}
-
-func objectNesting(mode string) (tfprotov6.SchemaObjectNestingMode, error) {
-	switch mode {
-	case "single":
-		return tfprotov6.SchemaObjectNestingModeSingle, nil
-	case "list":
-		return tfprotov6.SchemaObjectNestingModeList, nil
-	case "set":
-		return tfprotov6.SchemaObjectNestingModeSet, nil
-	case "map":
-		return tfprotov6.SchemaObjectNestingModeMap, nil
-	}
-	return 0, fmt.Errorf("unknown attribute nesting mode %q", mode)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
