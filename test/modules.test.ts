@@ -1,6 +1,7 @@
 // The OpenTofu code in modules/, checked with the real tofu: fmt, validate, every `tofu test` suite, the refusal
-// messages, and the READMEs. Providers are the schema stand-ins from test/providers (FLUX_TOFURC): they serve the
-// real providers' schemas and refuse anything that would need a cluster, which one test below makes sure of.
+// messages, and the READMEs. Providers come from the test mirror (FLUX_TOFURC, scripts/test-providers.sh): the real
+// hashicorp/helm and alekc/kubectl, and the DigitalOcean stand-in from test/providers (its own tests are in
+// test/provider-mirror.test.ts).
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,7 +13,6 @@ import { tools } from './support/tools.js';
 
 const modulesDir = path.join(repoRoot, 'modules');
 const configs = ['fluxcd', 'root'] as const;
-const refusal = 'schema stand-in: cannot plan/apply real resources; use mock_provider';
 
 interface Diagnostic {
   severity: string;
@@ -26,7 +26,7 @@ const dirs = { fluxcd: '', root: '', rootLocal: '' };
 
 function tofu(args: string[], cwd: string) {
   const tofurc = tools.tofurc;
-  if (!tofurc) throw new Error('FLUX_TOFURC is not set: scripts/test-tools.sh builds the provider stand-ins');
+  if (!tofurc) throw new Error('FLUX_TOFURC is not set: scripts/test-tools.sh builds the provider mirror');
   const env = { ...process.env, TF_CLI_CONFIG_FILE: tofurc, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
   const run = spawnSync(tools.tofu, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
@@ -227,25 +227,29 @@ describe('modules/ with the real tofu', () => {
     }
   });
 
-  it('a real plan through the stand-ins is refused, never faked', () => {
-    const kubeconfig = path.join(dirs.rootLocal, 'tests', 'fixtures', 'kubeconfig');
-    const file = path.join(dirs.rootLocal, 'valid.tfvars.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        flux: { git: { url: 'https://github.com/acme/fleet' }, cluster: { kubeconfig_path: kubeconfig } },
-      }),
+  it('runs on the real helm and kubectl providers, and the DigitalOcean stand-in', () => {
+    // What `tofu init` selected from the mirror for the root (which requires all three providers).
+    const run = tofu(['version', '-json'], dirs.rootLocal);
+    const selections = (JSON.parse(run.stdout) as { provider_selections: Record<string, string> }).provider_selections;
+    expect(selections).toEqual({
+      'registry.opentofu.org/hashicorp/helm': '3.2.0',
+      'registry.opentofu.org/alekc/kubectl': '2.2.0',
+      'registry.opentofu.org/digitalocean/digitalocean': '2.68.0',
+    });
+    // The real schemas, not a copy of the parts the modules use: helm_template and kubectl's document data
+    // sources were never in the stand-ins.
+    const schema = tofu(['providers', 'schema', '-json'], dirs.rootLocal);
+    const served = (JSON.parse(schema.stdout) as { provider_schemas: Record<string, { data_source_schemas?: object }> })
+      .provider_schemas;
+    expect(Object.keys(served['registry.opentofu.org/hashicorp/helm']?.data_source_schemas ?? {})).toContain(
+      'helm_template',
     );
-    const run = tofu(['plan', '-input=false', '-json', '-lock=false', `-var-file=${file}`], dirs.rootLocal);
-    const errors = diagnostics(run.stdout).filter((d) => d.severity === 'error');
-    expect(errors.map((d) => d.summary)).toContain(refusal);
-    expect(errors.every((d) => d.summary !== 'Invalid value for variable')).toBe(true);
-    // Nothing was planned: no resource change came out of the stand-ins.
-    expect(run.stdout).not.toMatch(/"type":"planned_change"/);
-    expect(run.code).toBe(1);
+    expect(Object.keys(served['registry.opentofu.org/alekc/kubectl']?.data_source_schemas ?? {})).toEqual(
+      expect.arrayContaining(['kubectl_file_documents', 'kubectl_path_documents', 'kubectl_server_version']),
+    );
   });
 
-  it('the stand-ins serve exactly the provider schemas they declare', () => {
+  it('the DigitalOcean stand-in serves exactly the schema it declares', () => {
     const run = tofu(['providers', 'schema', '-json'], dirs.rootLocal);
     const served = (JSON.parse(run.stdout) as { provider_schemas: Record<string, Record<string, unknown>> })
       .provider_schemas;
@@ -260,7 +264,7 @@ describe('modules/ with the real tofu', () => {
             )
           : value;
     const declared = readdirSync(path.join(repoRoot, 'test', 'providers', 'schemas'));
-    expect(declared.sort()).toEqual(['digitalocean.json', 'helm.json', 'kubectl.json']);
+    expect(declared).toEqual(['digitalocean.json']);
     for (const file of declared) {
       const standIn = JSON.parse(readFileSync(path.join(repoRoot, 'test', 'providers', 'schemas', file), 'utf8')) as {
         source: string;
