@@ -17,6 +17,8 @@ import { repoRoot } from './support/action-runner.js';
 const policyDir = path.join(repoRoot, 'policy');
 const fixtures = path.join(repoRoot, 'test', 'fixtures', 'policy');
 const tfvarsFixture = (name: string): string => path.join(fixtures, 'tfvars', `${name}.tfvars.json`);
+/** FLUX010's option as an organisation with its own chart mirrors sets it (warn-only). */
+const internalCharts = path.join(fixtures, 'data', 'internal-charts.yaml');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'flux-policy-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -44,7 +46,7 @@ describe('conftest verify (the *_test.rego cases)', () => {
     const run = conftest(['verify', '--policy', 'policy']);
     expect(run.failures.map((f) => f.msg)).toEqual([]);
     expect(run.status).toBe(0);
-    expect(run.entries.length).toBeGreaterThanOrEqual(70);
+    expect(run.entries.length).toBeGreaterThanOrEqual(100);
   });
 
   it('fails when a rule is broken, so the Rego tests can catch a regression', () => {
@@ -63,12 +65,15 @@ describe('conftest verify (the *_test.rego cases)', () => {
 });
 
 describe('conftest test on tfvars', () => {
-  it.each(['compliant', 'minimal-ssh', 'install-false', 'multitenancy-on', 'interval-long'])('passes %s', (name) => {
-    const run = record(testTfvars(tfvarsFixture(name)));
-    expect(run.failures).toEqual([]);
-    expect(run.status).toBe(0);
-    expect(run.entries[0]!.successes).toBeGreaterThan(0);
-  });
+  it.each(['compliant', 'minimal-ssh', 'install-false', 'multitenancy-on', 'interval-long', 'repository-mirror'])(
+    'passes %s',
+    (name) => {
+      const run = record(testTfvars(tfvarsFixture(name)));
+      expect(run.failures).toEqual([]);
+      expect(run.status).toBe(0);
+      expect(run.entries[0]!.successes).toBeGreaterThan(0);
+    },
+  );
 
   it.each([
     ['url-scp', ['FLUX001'], 'write it as "ssh://git@github.com/acme/fleet.git"'],
@@ -80,7 +85,12 @@ describe('conftest test on tfvars', () => {
     ['prune-false', ['FLUX003'], 'flux.git.prune = false'],
     ['path-absolute', ['FLUX006'], '"./clusters/dev"'],
     ['path-climbs', ['FLUX006'], '`..` segment'],
-    ['all-wrong', ['FLUX001', 'FLUX002', 'FLUX003', 'FLUX006'], 'flux.git.path = "../x"'],
+    [
+      'repository-http',
+      ['FLUX010'],
+      'https is required: the chart that installs the Flux controllers would be downloaded in clear. Fix: use https:// instead: "https://charts.example.internal/flux"',
+    ],
+    ['all-wrong', ['FLUX001', 'FLUX002', 'FLUX003', 'FLUX006', 'FLUX010'], 'flux.git.path = "../x"'],
   ])('fails %s with %j', (name, expected, text) => {
     const run = record(testTfvars(tfvarsFixture(name)));
     expect(run.status).toBe(1);
@@ -114,12 +124,45 @@ describe('conftest test on tfvars', () => {
     expect(locked.failures).toEqual([]);
   });
 
+  it('restricts the chart repository to the allowed ones (FLUX010 option), default included', () => {
+    const mirror = testTfvars(tfvarsFixture('repository-mirror'), '--data', internalCharts);
+    expect(mirror.failures).toEqual([]);
+    expect(mirror.warnings).toEqual([]);
+
+    const community = record(testTfvars(tfvarsFixture('compliant'), '--data', internalCharts));
+    expect(community.status).toBe(0);
+    expect(ruleIds(community.warnings)).toEqual(['FLUX010']);
+    expect(community.warnings[0]!.msg).toContain(
+      'flux.helm.repository = "https://fluxcd-community.github.io/helm-charts" is not among the allowed repositories ' +
+        '["https://charts.example.internal/flux", "oci://registry.example.internal/charts"]',
+    );
+
+    const enforced = path.join(scratch, 'charts-enforced.json');
+    writeFileSync(
+      enforced,
+      JSON.stringify({
+        flux_policy: { chart_repository: { allowed: ['oci://registry.example.internal/charts'], enforcement: 'deny' } },
+      }),
+    );
+    const denied = testTfvars(tfvarsFixture('compliant'), '--data', enforced);
+    expect(denied.status).toBe(1);
+    expect(ruleIds(denied.failures)).toEqual(['FLUX010']);
+    expect(testTfvars(tfvarsFixture('repository-mirror'), '--data', enforced).status).toBe(0);
+  });
+
   it('reports a misconfigured option as a failure rather than ignoring it', () => {
     const bad = path.join(scratch, 'bad-options.json');
     writeFileSync(bad, JSON.stringify({ flux_policy: { interval: { max: 'ten minutes' } } }));
     const run = testTfvars(tfvarsFixture('compliant'), '--data', bad);
     expect(run.status).toBe(1);
     expect(run.failures.map((f) => f.msg).join('\n')).toMatch(/data\.flux_policy\.interval\.max = "ten minutes"/);
+
+    writeFileSync(bad, JSON.stringify({ flux_policy: { chart_repository: { allowed: ['charts.example.internal'] } } }));
+    const charts = testTfvars(tfvarsFixture('compliant'), '--data', bad);
+    expect(charts.status).toBe(1);
+    expect(charts.failures.map((f) => f.msg).join('\n')).toContain(
+      'data.flux_policy.chart_repository.allowed[0] = "charts.example.internal" is not an https:// or oci:// URL',
+    );
   });
 
   it('never shows credentials embedded in a URL', () => {
@@ -144,7 +187,7 @@ describe('policy/README.md', () => {
   );
 
   it('has one section per rule, which the messages link to', () => {
-    expect(Object.keys(catalogue)).toHaveLength(10);
+    expect(Object.keys(catalogue)).toHaveLength(11);
     for (const [id, title] of Object.entries(catalogue)) {
       expect(anchors, `${id} section`).toContain(`${id.toLowerCase()}-${title}`);
     }
@@ -239,6 +282,26 @@ describe('conftest test on plans from a foreign root (test/fixtures/policy/other
     ],
     ['no_kustomization', { git_repository: gitRepository }, ['FLUX007']],
     ['nothing', {}, ['FLUX007']],
+    // FLUX010 is an option: these pass without data and are judged with test/fixtures/policy/data below.
+    [
+      'mirror',
+      { git_repository: gitRepository, kustomization, chart_repository: 'oci://registry.example.internal/charts/flux' },
+      [],
+    ],
+    [
+      'community',
+      {
+        git_repository: gitRepository,
+        kustomization,
+        chart_repository: 'https://fluxcd-community.github.io/helm-charts',
+      },
+      [],
+    ],
+    [
+      'sneaky',
+      { git_repository: gitRepository, kustomization, chart_repository: 'https://charts.example.internal/flux/../x' },
+      [],
+    ],
   ];
   let plans: Map<string, TofuRunResult>;
 
@@ -257,6 +320,19 @@ describe('conftest test on plans from a foreign root (test/fixtures/policy/other
     expect(ruleIds(run.failures)).toEqual(expected);
     expect(run.status).toBe(expected.length ? 1 : 0);
     if (expected.length) expect(run.failures.every((f) => f.metadata?.resource?.length)).toBe(true);
+  });
+
+  it.each([
+    ['mirror', []],
+    ['community', ['FLUX010']],
+    ['sneaky', ['FLUX010']],
+    // No repository at all: a local chart, which no allowed repository covers.
+    ['compliant', ['FLUX010']],
+  ])('judges the chart repository of %s against the allowed ones: %j', (name, expected) => {
+    const run = record(testPlan(planFile(plans, name), '--data', internalCharts));
+    expect(run.failures).toEqual([]);
+    expect(ruleIds(run.warnings)).toEqual(expected);
+    expect(run.warnings.map((w) => w.metadata?.resource)).toEqual(expected.map(() => 'helm_release.flux'));
   });
 });
 
@@ -277,6 +353,7 @@ describe('conftest test on plans of the shipped root module (modules/root), and 
     slow: flux({ interval: '90m' }),
     lockdown: flux({}, { multitenancy: true }),
     values_cannot_enable: flux({}, { helm: { values: { multitenancy: { enabled: true } } } }),
+    mirror: flux({}, { helm: { repository: 'oci://registry.example.internal/charts/flux' } }),
   };
   // Violations the root's own validation refuses, so no plan exists: tofu must refuse them, and the tfvars rules
   // catch them first. Their plan-side counterparts come from the foreign root above.
@@ -290,6 +367,12 @@ describe('conftest test on plans of the shipped root module (modules/root), and 
     ['no_prune', flux({ prune: false }), 'FLUX003'],
     ['absolute_path', flux({ path: '/clusters/dev' }), 'FLUX006'],
     ['climbing_path', flux({ path: './clusters/../../x' }), 'FLUX006'],
+    ['http_repository', flux({}, { helm: { repository: 'http://charts.example.internal/flux' } }), 'FLUX010'],
+    [
+      'password_repository',
+      flux({}, { helm: { repository: 'https://bot:hunter2@charts.example.internal/flux' } }),
+      'FLUX010',
+    ],
   ];
   let results: Map<string, TofuRunResult>;
   const tfvarsFile = (name: string, doc: object): string => {
@@ -335,6 +418,33 @@ describe('conftest test on plans of the shipped root module (modules/root), and 
     const advisory = testPlan(planFile(results, 'slow'), '--data', 'policy/data/advisory.yaml');
     expect(advisory.status).toBe(0);
     expect(ruleIds(advisory.warnings)).toEqual(['FLUX008', 'FLUX009']);
+  });
+
+  it('judges the chart repository the module sets (its default) against the allowed ones (FLUX010)', () => {
+    const run = record(testPlan(planFile(results, 'defaults'), '--data', internalCharts));
+    expect(run.failures).toEqual([]);
+    expect(ruleIds(run.warnings)).toEqual(['FLUX010']);
+    expect(run.warnings[0]!.metadata?.resource).toBe('module.flux[0].helm_release.flux');
+    expect(run.warnings[0]!.msg).toContain(
+      'repository = "https://fluxcd-community.github.io/helm-charts" is not among',
+    );
+
+    const community = path.join(scratch, 'charts-community.json');
+    writeFileSync(
+      community,
+      JSON.stringify({
+        flux_policy: {
+          chart_repository: { allowed: ['https://fluxcd-community.github.io/helm-charts'], enforcement: 'deny' },
+        },
+      }),
+    );
+    const allowed = testPlan(planFile(results, 'defaults'), '--data', community);
+    expect(allowed.failures).toEqual([]);
+    expect(allowed.warnings).toEqual([]);
+    expect(testPlan(planFile(results, 'not_installed'), '--data', internalCharts).warnings).toEqual([]);
+    const mirror = testPlan(planFile(results, 'mirror'), '--data', internalCharts);
+    expect(mirror.failures).toEqual([]);
+    expect(mirror.warnings).toEqual([]);
   });
 
   it("judges multi-tenancy by what the chart will get: the module's set entry wins over helm values", () => {
