@@ -460,13 +460,14 @@ describe('backend', () => {
   it('belongs to the shipped root: refused with a working-directory of your own, which keeps its own block', () => {
     const [error] = errorsFor({ backend: 'gcs', 'working-directory': 'infra/flux' });
     expect(error).toMatchObject({ input: 'backend' });
-    expect(error!.message).toMatch(/^Input 'backend': "gcs" .*a working-directory of your own declares its own backend/);
+    expect(error!.message).toMatch(
+      /^Input 'backend': "gcs" .*a working-directory of your own declares its own backend/,
+    );
     expect(ok({ 'working-directory': 'infra/flux' }).backend).toBeUndefined();
   });
 
   it('never repeats a password in a chart repository URL', () => {
-    const message = errorsFor({ 'chart-repository': 'https://robot:s3cret@charts.example.internal/flux' })[0]!
-      .message;
+    const message = errorsFor({ 'chart-repository': 'https://robot:s3cret@charts.example.internal/flux' })[0]!.message;
     expect(message).not.toContain('s3cret');
   });
 });

@@ -88,13 +88,25 @@ export const chartRepository: Rule = (value) => {
     return `scheme ${url.protocol.replace(/:$/, '')}:// is not accepted; expected https:// (a Helm repository) or oci:// (a registry)`;
   }
   if (!url.host) return 'expected a host after the scheme';
-  if (url.username || url.password) return 'credentials do not belong in the URL (they would land in the plan and state)';
+  if (url.username || url.password)
+    return 'credentials do not belong in the URL (they would land in the plan and state)';
   if (url.search || url.hash || /\s/.test(value)) return 'expected a URL without query, fragment or spaces';
   return null;
 };
 
 /** The state backends the shipped root can be initialised with (its backend block is written per run). */
-export const SHIPPED_BACKENDS = ['s3', 'gcs', 'azurerm', 'pg', 'http', 'kubernetes', 'oss', 'cos', 'consul', 'local'] as const;
+export const SHIPPED_BACKENDS = [
+  's3',
+  'gcs',
+  'azurerm',
+  'pg',
+  'http',
+  'kubernetes',
+  'oss',
+  'cos',
+  'consul',
+  'local',
+] as const;
 export type ShippedBackend = (typeof SHIPPED_BACKENDS)[number];
 
 export const shippedBackend: Rule = (value) =>

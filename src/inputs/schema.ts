@@ -173,7 +173,10 @@ function crossChecks(p: Partial<ParsedInputs>): InputError[] {
   if (p['digitalocean-token'] && 'cluster-name' in p && !p['cluster-name'])
     err('digitalocean-token', 'it needs cluster-name');
   if (p.backend && p['working-directory'])
-    err('backend', "it selects the shipped root's backend; a working-directory of your own declares its own backend block");
+    err(
+      'backend',
+      "it selects the shipped root's backend; a working-directory of your own declares its own backend block",
+    );
   if (p.backend === 'local' && p['allow-local-state'] === false)
     err('backend', "local state needs 'allow-local-state: true': the state of a run on an ephemeral runner is lost");
   return errors;
