@@ -44319,7 +44319,18 @@ const chartRepository = (value) => {
     return null;
 };
 /** The state backends the shipped root can be initialised with (its backend block is written per run). */
-const SHIPPED_BACKENDS = ['s3', 'gcs', 'azurerm', 'pg', 'http', 'kubernetes', 'oss', 'cos', 'consul', 'local'];
+const SHIPPED_BACKENDS = [
+    's3',
+    'gcs',
+    'azurerm',
+    'pg',
+    'http',
+    'kubernetes',
+    'oss',
+    'cos',
+    'consul',
+    'local',
+];
 const shippedBackend = (value) => SHIPPED_BACKENDS.includes(value) ? null : `expected one of ${SHIPPED_BACKENDS.join(', ')}`;
 /** A relative path that stays inside the directory it is resolved against. */
 const workspaceRelativePath = (value) => {
