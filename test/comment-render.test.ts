@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyReport } from '../src/policy/findings.js';
 import { planFingerprint } from '../src/plan/fingerprint.js';
 import { summarizePlan } from '../src/plan/summary.js';
+import { describeOnMerge } from '../src/gate/decision.js';
 import {
   GITHUB_COMMENT_LIMIT,
   STATUS_RESERVE,
@@ -88,7 +89,16 @@ function report(run: PlanRun, extra: Partial<PlanReport> = {}): PlanReport {
       text: run.text,
       ...(run.exitCode === 1 ? { error: run.stderr } : {}),
     },
-    onMerge: 'nothing is applied: `accept-apply` is not `true`.',
+    // The gate's own sentence, as main.ts passes it: the footer must not add a prefix of its own.
+    onMerge: describeOnMerge({
+      acceptApply: false,
+      kubeconfigPresent: true,
+      planExitCode: run.exitCode as 0 | 1 | 2,
+      policyPassed: true,
+      backend: 'remote',
+      allowLocalState: false,
+      requireReviewedPlan: true,
+    }),
     planHash: run.json ? planFingerprint(run.json) : null,
     ...extra,
   };
@@ -125,7 +135,7 @@ describe('the comment on real plans', () => {
       '### Resource changes',
       '### Changes outside OpenTofu (1)',
       '<details><summary>Full plan (',
-      '**On merge to main:** nothing is applied',
+      "On merge to main: no apply. Input 'accept-apply' is not 'true'",
       `<sub>Head \`${headSha.slice(0, 12)}\` · [Workflow run](${runUrl})`,
     ];
     const positions = order.map((part) => body.indexOf(part));
@@ -136,6 +146,14 @@ describe('the comment on real plans', () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(body).toContain('**Policy:** ⚠️ passed, 1 warning');
     expectWellFormed(body);
+  });
+
+  it("says 'On merge to main' once: the gate's sentence carries its own prefix", () => {
+    for (const name of ['example', 'no-changes', 'error']) {
+      const body = render(name);
+      expect(body.match(/On merge to main/g), name).toHaveLength(1);
+      expect(body, name).toMatch(/^---\nOn merge to main: /m);
+    }
   });
 
   it('records target, head SHA and plan hash in the hidden marker', () => {

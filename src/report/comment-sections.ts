@@ -220,5 +220,6 @@ export function outputSection(summary: PlanSummary | undefined): ListSection | u
 export function footer(report: PlanReport): string {
   const sha = report.headSha ? inlineCode(report.headSha.slice(0, 12)) : 'unknown';
   const run = report.runUrl ? ` · [Workflow run](${report.runUrl})` : '';
-  return `---\n**On merge to main:** ${report.onMerge}\n\n<sub>Head ${sha}${run} · flux-bootstrap</sub>`;
+  // The gate's sentence carries its own "On merge to main:" (describeOnMerge): shown as it is, with no prefix added.
+  return `---\n${report.onMerge}\n\n<sub>Head ${sha}${run} · flux-bootstrap</sub>`;
 }

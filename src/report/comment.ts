@@ -47,7 +47,7 @@ export interface PlanReport {
     text: string;
     error?: string;
   };
-  /** The gate's sentence of what happens on merge to main. */
+  /** The gate's sentence of what happens on merge to main (describeOnMerge), "On merge to main: …", shown as is. */
   onMerge: string;
   planHash: string | null;
   /** Where the full plan text is on the runner (the `plan-text-path` output), named when the text is cut. */
