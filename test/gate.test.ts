@@ -110,6 +110,21 @@ describe('decideApply over every combination of its factors', () => {
     expect(decisions.filter(({ facts, decision }) => refusalFailsRun(facts, decision)).length).toBeGreaterThan(0);
   });
 
+  it("advises 'require-reviewed-plan: false' only where the check ran and could not finish", () => {
+    // Where another condition already refuses, the check is never run: turning it off would change nothing.
+    const skipped = decisions.filter(
+      ({ facts, decision }) =>
+        facts.reviewedPlan === 'not-checked' &&
+        decision.missing.includes('reviewed-plan') &&
+        !shouldCheckReviewedPlan(facts),
+    );
+    expect(skipped.length).toBeGreaterThan(0);
+    const advising = skipped.filter(({ decision }) =>
+      decision.reasons[decision.missing.indexOf('reviewed-plan')]!.includes("'require-reviewed-plan: false'"),
+    );
+    expect(advising.map(({ facts }) => facts)).toEqual([]);
+  });
+
   it('never applies a plan that differs from the reviewed one, whatever else holds', () => {
     const mismatched = decisions.filter(({ facts }) => facts.reviewedPlan === 'mismatch');
     expect(mismatched.length).toBeGreaterThan(0);
@@ -177,6 +192,32 @@ describe('refusal reasons', () => {
     const reason = decision.reasons[decision.missing.indexOf('remote-state')]!;
     expect(reason).toContain("'tofu init' failed");
     expect(reason).not.toContain('is local');
+  });
+
+  it('says on a pull request what the merge will check, instead of advising to turn the check off', () => {
+    const decision = decideApply({
+      ...ready,
+      eventName: 'pull_request',
+      ref: 'refs/pull/3/merge',
+      headRepository: REPO,
+      reviewedPlan: 'not-checked',
+      reviewDetail: 'checked only when the other conditions allow an apply',
+    });
+    expect(decision.missing).toEqual(['event', 'ref', 'reviewed-plan']);
+    const reason = decision.reasons[2]!;
+    expect(reason).toBe(
+      "On merge, the push to main compares its own plan with the plan this pull request's comment records, and applies only if the two are identical.",
+    );
+    // A push to main that another condition refuses: the check did not run, and turning it off would not help.
+    const refused = decideApply({ ...ready, acceptApply: false, reviewedPlan: 'not-checked' });
+    expect(refused.reasons.at(-1)).toBe(
+      'The plan was not compared with the plan reviewed in its pull request: that check runs once the other conditions hold.',
+    );
+    // A check that ran and could not finish keeps its advice.
+    const [why] = decideApply({ ...ready, reviewedPlan: 'not-checked', reviewDetail: "no 'github-token'" }).reasons;
+    expect(why).toContain(
+      "(no 'github-token'): only 'require-reviewed-plan: false' allows applying without that check.",
+    );
   });
 
   it('tells a failed plan from an empty one', () => {

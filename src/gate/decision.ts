@@ -79,6 +79,13 @@ function reviewReason(f: ApplyFacts): string {
     case 'no-recorded-plan':
       return `The merged pull request has no plan comment recording its plan: run the action on the pull request with 'comment: true' before merging, or set 'require-reviewed-plan: false'.${detail}`;
     default:
+      // Not run because another condition already refuses: turning the check off would change nothing, so the
+      // reason says what happens instead (on a pull request: what the push of its merge will check).
+      if (!shouldCheckReviewedPlan(f)) {
+        return f.eventName === 'pull_request'
+          ? "On merge, the push to main compares its own plan with the plan this pull request's comment records, and applies only if the two are identical."
+          : 'The plan was not compared with the plan reviewed in its pull request: that check runs once the other conditions hold.';
+      }
       return `The plan was not compared with the plan reviewed in its pull request${f.reviewDetail ? ` (${f.reviewDetail})` : ''}: only 'require-reviewed-plan: false' allows applying without that check.`;
   }
 }
