@@ -66,6 +66,9 @@ describe.each<{
     valid: [
       ['https://github.com/wildside/fleet.git', 'https://github.com/wildside/fleet.git'],
       ['ssh://git@github.com/wildside/fleet', 'ssh://git@github.com/wildside/fleet'],
+      ['ssh://git@git.example:2222/wildside/fleet.git', 'ssh://git@git.example:2222/wildside/fleet.git'],
+      ['https://dev.azure.com/acme/infra/_git/fleet', 'https://dev.azure.com/acme/infra/_git/fleet'],
+      ['https://git.example/~ops/fleet%20repo.git', 'https://git.example/~ops/fleet%20repo.git'],
     ],
     invalid: [
       [
@@ -76,6 +79,22 @@ describe.each<{
       ['file:///srv/git/fleet', /scheme file:\/\//],
       ['not a url', /expected an https:\/\/ or ssh:\/\/ URL/],
       ['https://user:hunter2@github.com/wildside/fleet', /^(?!.*hunter2).*credentials do not belong in the URL/],
+      // Parsed as a URL, and only the characters Git and Flux take: no whitespace, quotes or shell characters.
+      ['https://github.com/wildside/fleet repo', /a space \(" "\) is not accepted in a Git URL/],
+      ['https://github.com/wildside/"fleet"', /a double quote \('"'\) is not accepted in a Git URL/],
+      ["https://github.com/wildside/'fleet'", /a single quote \("'"\) is not accepted in a Git URL/],
+      ['https://github.com/wildside/fleet;touch${IFS}x', /";" is not accepted in a Git URL/],
+      ['https://github.com/wildside/$(id)', /"\$" is not accepted in a Git URL/],
+      ['https://github.com/wildside/`id`', /"`" is not accepted in a Git URL/],
+      ['https://github.com/wildside/fleet|sh', /"\|" is not accepted in a Git URL/],
+      ['https://github.com/wildside/fleet\tx', /a tab is not accepted in a Git URL/],
+      ['https://github.com/wildside/fleet%zz', /"%" starts no escape/],
+      ['https://github.com/wildside/fleet?ref=main', /without query or fragment/],
+      ['https://github.com/wildside/fleet#main', /"#" is not accepted in a Git URL/],
+      ['https://github.com', /expected the repository's path after the host/],
+      ['https://github.com/', /expected the repository's path after the host/],
+      ['https://gith ub.com/wildside/fleet', /expected an https:\/\/ or ssh:\/\/ URL/],
+      ['https://github.com:99999/wildside/fleet', /expected an https:\/\/ or ssh:\/\/ URL/],
     ],
   },
   {

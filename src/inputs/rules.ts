@@ -11,11 +11,33 @@ export const INTERVAL_PATTERN = /^[1-9][0-9]*(s|m)$/;
 const EXACT_SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const SCP_FORM = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)(.+)$/;
 
+/**
+ * What a Git URL may be made of: RFC 3986's unreserved characters, %-escapes, the delimiters of scheme, user, host,
+ * port and path, and the harmless sub-delimiters + , =. Whitespace, quotes, shell characters ($ ; & | ` ( ) ! * '),
+ * backslashes and angle brackets are not part of any repository's URL and break Git, Flux or whatever quotes them.
+ */
+const GIT_URL_CHARACTER = /[A-Za-z0-9\-._~%:/@+,=[\]]/;
+const GIT_URL_EXPECTED =
+  'expected an https:// or ssh:// URL without query or fragment, made of letters, digits and - . _ ~ % : / @ + , =';
+
+function characterName(c: string): string {
+  if (c === ' ') return 'a space (" ")';
+  if (c === '\t') return 'a tab';
+  if (c === '\n' || c === '\r') return 'a line break';
+  if (c === '"') return `a double quote ('"')`;
+  if (c === "'") return `a single quote ("'")`;
+  if (/\p{C}|\p{Z}/u.test(c)) return `the character U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  return JSON.stringify(c);
+}
+
 export const gitUrl: Rule = (value) => {
   const scp = SCP_FORM.exec(value);
   if (scp) {
     return `the scp form is not accepted by Flux; write it as ssh://${scp[1]}@${scp[2]}/${scp[3]}`;
   }
+  const bad = [...value].find((c) => !GIT_URL_CHARACTER.test(c));
+  if (bad !== undefined) return `${characterName(bad)} is not accepted in a Git URL: ${GIT_URL_EXPECTED}`;
+  if (/%(?![0-9A-Fa-f]{2})/.test(value)) return '"%" starts no escape: expected %XX with two hexadecimal digits';
   let url: URL;
   try {
     url = new URL(value);
@@ -27,6 +49,9 @@ export const gitUrl: Rule = (value) => {
   }
   if (!url.hostname) return 'expected a host after the scheme';
   if (url.password) return 'credentials do not belong in the URL; put them in a Secret named by git-secret-name';
+  if (url.pathname === '' || url.pathname === '/') {
+    return "expected the repository's path after the host, such as https://github.com/acme/fleet";
+  }
   return null;
 };
 
