@@ -19,6 +19,8 @@ interface Step {
   uses?: string;
   with?: Record<string, unknown>;
 }
+const eventsOf = (workflow: { on?: unknown }): string[] =>
+  typeof workflow.on === 'string' ? [workflow.on] : Object.keys(workflow.on ?? {});
 interface Job {
   if?: string;
   permissions?: Record<string, string> | string;
@@ -166,7 +168,7 @@ describe('workflow files', () => {
   it('never run on pull_request_target, and never grant more than contents: read', () => {
     for (const file of files) {
       const workflow = readWorkflow(file);
-      const events = typeof workflow.on === 'string' ? [workflow.on] : Object.keys(workflow.on ?? {});
+      const events = eventsOf(workflow);
       expect(events, file).not.toContain('pull_request_target');
       const grants = [workflow.permissions, ...Object.values(workflow.jobs ?? {}).map((job) => job.permissions)];
       for (const grant of grants) {
@@ -209,6 +211,33 @@ describe('README examples', () => {
       expect(cluster, where).toBeTruthy();
       expect(concurrency.group, where).toContain(cluster);
     }
+  });
+
+  it('can be started by hand where they apply (the README says to re-run main after a failed health wait)', () => {
+    let checked = 0;
+    for (const file of examples) {
+      const workflow = readWorkflow(file);
+      for (const [name, job] of Object.entries(workflow.jobs ?? {})) {
+        if (!applies(job)) continue;
+        expect(eventsOf(workflow), file).toContain('workflow_dispatch');
+        // A job limited to push events would skip the manual run.
+        expect(job.if, `${file} ${name}`).toBe("github.event_name != 'pull_request'");
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(2);
+  });
+
+  it('check out without leaving the token in .git/config, where tofu and the providers could read it', () => {
+    const checkouts = examples.flatMap((file) =>
+      Object.entries(readWorkflow(file).jobs ?? {}).flatMap(([name, job]) =>
+        (job.steps ?? [])
+          .filter((step) => step.uses?.startsWith('actions/checkout@'))
+          .map((step) => ({ where: `${file} ${name}`, step })),
+      ),
+    );
+    expect(checkouts.length).toBeGreaterThanOrEqual(5);
+    for (const { where, step } of checkouts) expect(step.with?.['persist-credentials'], where).toBe(false);
   });
 
   it('pass the same inputs on pull requests and on main, so main plans what the pull request reviewed', () => {
