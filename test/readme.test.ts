@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { decideApply } from '../src/gate/decision.js';
+import { PINNED_VERSIONS } from '../src/tools/version-request.js';
 import { embeddedExamples, updatedReadme } from '../scripts/readme-tables.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -109,6 +110,20 @@ describe('README.md', () => {
   it('keeps the two command lines of a fresh clone', () => {
     expect(README).toContain('```sh\nnpm ci && npm run build && npm run local\n```');
     expect(README).toContain('```sh\nnpm ci && npm test\n```');
+  });
+
+  it('says which OpenTofu version runs when tofu-version is empty, and by which rule', () => {
+    const section = README.slice(README.indexOf('## Versions'), README.indexOf('## Security model'));
+    const pinned = PINNED_VERSIONS.tofu;
+    expect(section).toContain(`| OpenTofu | ${pinned}, the version the tests run |`);
+    for (const rule of [
+      '`.opentofu-version`',
+      `the pinned ${pinned} when the configuration's \`required_version\` admits it`,
+      `so its runs always use ${pinned}`,
+      'the newest release `required_version` admits',
+    ]) {
+      expect(oneLine(section)).toContain(rule);
+    }
   });
 
   it('has one row in the apply gate table per condition the gate checks', () => {

@@ -167,13 +167,17 @@ describe('choosing versions', () => {
     expect(mirror.authorizedRequests).toEqual([]);
   });
 
-  it("follows the configuration's required_version, and .opentofu-version before it", async () => {
+  it("takes the pinned version the configuration's required_version admits, and .opentofu-version before it", async () => {
     await fs.writeFile(
       path.join(workdir, 'versions.tf'),
       `terraform {\n  required_version = "${minorRange(mirror.tofuVersion)}"\n}\n`,
     );
     expect((await install()).tofu.version).toBe(mirror.tofuVersion);
-    expect(indexRequests()).toEqual(['/tofu/api.json']);
+    // The pinned version is exact: no index is asked for the newest release in the range.
+    expect(indexRequests()).toEqual([]);
+    expect(stdout.join('')).toContain(
+      `tofu ${mirror.tofuVersion} (pinned default, which required_version in versions.tf admits)`,
+    );
 
     mirror.requests.length = 0;
     await fs.writeFile(path.join(workdir, '.opentofu-version'), `${mirror.tofuVersion}\n`);

@@ -9,7 +9,12 @@ import {
   requiredVersionSpec,
 } from '../src/tools/required-version.js';
 import { parseHclConstraint, parseVersionSpec } from '../src/tools/version-spec.js';
-import { chooseTofuRequest, conftestRequest, PINNED_VERSIONS } from '../src/tools/version-request.js';
+import {
+  chooseTofuRequest,
+  conftestRequest,
+  PINNED_VERSIONS,
+  readTofuVersionSources,
+} from '../src/tools/version-request.js';
 import { parseGitHubReleases, parseOpenTofuIndex, pickVersion, type VersionRequest } from '../src/tools/versions.js';
 
 // Shaped like get.opentofu.org/tofu/api.json: ids without a leading v, pre-releases as x.y.z-suffix, newest first.
@@ -210,15 +215,41 @@ describe('which tofu version is asked for', () => {
       spec: { kind: 'exact', version: '1.9.0' },
       origin: '.opentofu-version in /w',
     });
-    expect(chooseTofuRequest({ directory: '/w', versionFile: '# empty\n', moduleFiles: [versionsTf] })).toMatchObject({
-      spec: { kind: 'range', range: '>=1.11.0 <2.0.0-0' },
-      origin: 'required_version in versions.tf',
+    expect(chooseTofuRequest({ directory: '/w', versionFile: '# empty\n', moduleFiles: [versionsTf] })).toEqual({
+      tool: 'tofu',
+      spec: { kind: 'exact', version: PINNED_VERSIONS.tofu },
+      origin: 'pinned default, which required_version in versions.tf admits',
     });
     expect(chooseTofuRequest({ directory: '/w', moduleFiles: [tf('main.tf', '')] })).toEqual({
       tool: 'tofu',
       spec: { kind: 'exact', version: PINNED_VERSIONS.tofu },
       origin: 'pinned default',
     });
+  });
+
+  it('takes the pinned, tested version when required_version admits it, else the newest release it admits', () => {
+    const narrow = tf('versions.tf', 'terraform {\n  required_version = "~> 1.11.0"\n}\n');
+    expect(chooseTofuRequest({ directory: '/w', moduleFiles: [narrow] })).toEqual({
+      tool: 'tofu',
+      spec: { kind: 'range', range: '>=1.11.0 <1.12.0-0', asked: '~> 1.11.0' },
+      origin: 'required_version in versions.tf',
+    });
+    const exact = tf('versions.tf', `terraform {\n  required_version = "${PINNED_VERSIONS.tofu}"\n}\n`);
+    expect(chooseTofuRequest({ directory: '/w', moduleFiles: [exact] }).spec).toEqual({
+      kind: 'exact',
+      version: PINNED_VERSIONS.tofu,
+    });
+    // "latest" or a range stays the user's to ask for, through the input or .opentofu-version.
+    expect(chooseTofuRequest({ directory: '/w', versionFile: '~> 1.12', moduleFiles: [versionsTf] }).spec.kind).toBe(
+      'range',
+    );
+  });
+
+  it("runs the shipped root with the pinned version, not the newest one its '>= 1.9.0' admits", async () => {
+    const shippedRoot = path.resolve(import.meta.dirname, '..', 'modules', 'root');
+    const request = chooseTofuRequest(await readTofuVersionSources(undefined, shippedRoot));
+    expect(request.spec).toEqual({ kind: 'exact', version: PINNED_VERSIONS.tofu });
+    expect(request.origin).toMatch(/^pinned default, which required_version in .*versions\.tf admits$/);
   });
 
   it('pins conftest unless the input names a version', () => {

@@ -1,7 +1,8 @@
-// Which version of each tool to install, and why: the input, else (tofu only) the configuration's own wishes,
-// else the pinned default. The choice is pure; reading the files is the small edge at the bottom.
+// Which version of each tool to install, and why: the input, else (tofu only) the configuration's own wishes, with
+// the pinned, tested version wherever they admit it, else the pinned default. The choice is pure; reading the files is the small edge at the bottom.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import semver from 'semver';
 import { ToolInstallError } from './errors.js';
 import type { ToolName } from './platform.js';
 import { moduleFiles, parseVersionFile, requiredVersionSpec, type SourceFile } from './required-version.js';
@@ -22,7 +23,20 @@ export interface TofuVersionSources {
   moduleFiles: SourceFile[];
 }
 
-/** Precedence for tofu: input tofu-version, .opentofu-version, required_version, pinned default. */
+/** Whether a version spec admits one exact version. */
+function admits(spec: VersionSpec, version: string): boolean {
+  if (spec.kind === 'exact') return spec.version === version;
+  if (spec.kind === 'latest') return false;
+  return semver.satisfies(version, spec.range);
+}
+
+/**
+ * Precedence for tofu: input tofu-version, .opentofu-version, then the pinned default when the configuration's
+ * required_version admits it (the shipped root's ">= 1.9.0" does), else the newest release required_version admits.
+ * A constraint is a floor or a window, not a wish for the newest release: taking the pinned, tested version while it
+ * fits keeps a run reproducible (a pull request and the apply of its merge run the same tofu). `latest` or a range
+ * stays available through the input or .opentofu-version.
+ */
 export function chooseTofuRequest(sources: TofuVersionSources): VersionRequest {
   if (sources.input) return { tool: 'tofu', spec: sources.input, origin: 'input tofu-version' };
   const fileLabel = `${VERSION_FILE} in ${sources.directory}`;
@@ -30,7 +44,11 @@ export function chooseTofuRequest(sources: TofuVersionSources): VersionRequest {
   if (fromFile) return { tool: 'tofu', spec: fromFile, origin: fileLabel };
   const required = requiredVersionSpec(sources.moduleFiles);
   if (required) {
-    return { tool: 'tofu', spec: required.spec, origin: `required_version in ${required.files.join(', ')}` };
+    const where = `required_version in ${required.files.join(', ')}`;
+    if (admits(required.spec, PINNED_VERSIONS.tofu)) {
+      return { ...pinned('tofu'), origin: `pinned default, which ${where} admits` };
+    }
+    return { tool: 'tofu', spec: required.spec, origin: where };
   }
   return pinned('tofu');
 }
