@@ -279,6 +279,28 @@ describe('refusing bad downloads (fail closed)', () => {
     );
   });
 
+  it('refuses a replaced signing key unless the mirror is on 127.0.0.1, before downloading anything', async () => {
+    const elsewhere = mirror.url.replace('127.0.0.1', 'localhost');
+    const message = await refusal({ mirrorUrl: elsewhere });
+    expect(message).toContain(`${SIGNING_KEY_ENV} is set, but a replacement for OpenTofu's signing key is honoured`);
+    expect(message).toContain(`this run downloads from ${elsewhere}`);
+    expect(message).not.toContain('BEGIN PGP');
+    expect(mirror.requests).toEqual([]);
+    // Not even a cached binary is handed out while the variable is set on such a run.
+    await install();
+    expect(await refusal({ mirrorUrl: elsewhere })).toContain(`${SIGNING_KEY_ENV} is set`);
+  });
+
+  it('never reuses a binary verified with a test key once that key is no longer in force', async () => {
+    const first = await install();
+    expect(first.tofu.fromCache).toBe(false);
+    vi.stubEnv(SIGNING_KEY_ENV, '');
+    mirror.requests.length = 0;
+    // The cached tofu was signed by the test key: it is downloaded again and checked against OpenTofu's own key.
+    expect(await refusal()).toMatch(/^Signature check failed: .* with OpenTofu's signing key E3E6E43D84CB/);
+    expect(mirror.requests.some((r) => r.endsWith(`tofu_${mirror.tofuVersion}_SHA256SUMS.gpgsig`))).toBe(true);
+  });
+
   it("the mirror's signature checked against OpenTofu's own key, when no test key is configured", async () => {
     vi.stubEnv(SIGNING_KEY_ENV, '');
     expect(await refused('tofu')).toMatch(

@@ -13,6 +13,8 @@ import {
 } from '../src/tools/signature.js';
 import { generateSigningKey, signDetached } from './support/release-mirror.js';
 
+const LOOPBACK_MIRROR = 'http://127.0.0.1:8080';
+
 // A real release: tofu 1.8.5's SHA256SUMS, verbatim, and its detached GPG signature (tofu_1.8.5_SHA256SUMS.gpgsig,
 // binary OpenPGP, RSA over SHA-512). Published release data, kept as a known answer for the embedded key.
 const TOFU_185_SUMS = [
@@ -167,12 +169,44 @@ describe('signatures made with a key the tests generate', () => {
       generateKey('Test <test@example.com>'),
       generateKey('Other <o@example.com>'),
     ]);
-    key = trustedOpenTofuKey({ [SIGNING_KEY_ENV]: trusted.publicKey });
+    key = trustedOpenTofuKey({ [SIGNING_KEY_ENV]: trusted.publicKey }, LOOPBACK_MIRROR);
   });
 
   it('trusts the key in the environment variable instead of the embedded one, without a fingerprint pin', () => {
     expect(key).toEqual({ armored: trusted.publicKey.trim(), label: `the key in ${SIGNING_KEY_ENV}` });
     expect(trustedOpenTofuKey({ [SIGNING_KEY_ENV]: '  ' })).toEqual(trustedOpenTofuKey({}));
+  });
+
+  it('honours that key only with a tool-mirror-url on 127.0.0.1 or [::1], which only a test can have started', () => {
+    const env = { [SIGNING_KEY_ENV]: trusted.publicKey };
+    for (const mirror of [
+      'http://127.0.0.1:8080',
+      'https://127.0.0.1/releases',
+      'http://127.4.5.6:1',
+      'http://[::1]:9',
+    ]) {
+      expect(trustedOpenTofuKey(env, mirror).label, mirror).toBe(`the key in ${SIGNING_KEY_ENV}`);
+    }
+    for (const mirror of [
+      undefined,
+      'https://mirror.example.com',
+      'http://localhost:8080',
+      'https://127.0.0.1.nip.io',
+      'http://0.0.0.0:80',
+      'not a url',
+    ]) {
+      expect(() => trustedOpenTofuKey(env, mirror), String(mirror)).toThrow(ToolInstallError);
+    }
+    expect(() => trustedOpenTofuKey(env, 'https://mirror.example.com')).toThrow(
+      `${SIGNING_KEY_ENV} is set, but a replacement for OpenTofu's signing key is honoured only in tests, with a ` +
+        "'tool-mirror-url' on 127.0.0.1 or [::1]; this run downloads from https://mirror.example.com. Unset " +
+        `${SIGNING_KEY_ENV}: tofu releases are verified with OpenTofu's own key ${OPENTOFU_KEY_FINGERPRINT}.`,
+    );
+    expect(() => trustedOpenTofuKey(env)).toThrow(
+      /this run downloads from https:\/\/github\.com \(no 'tool-mirror-url'\)/,
+    );
+    // Without the variable, the embedded key, wherever the files come from.
+    expect(trustedOpenTofuKey({}, 'https://mirror.example.com').expectedFingerprint).toBe(OPENTOFU_KEY_FINGERPRINT);
   });
 
   it.each([true, false])(
@@ -219,7 +253,7 @@ describe('signatures made with a key the tests generate', () => {
   });
 
   it('refuses an environment key that is not an armored public key, naming the variable', async () => {
-    const bad = trustedOpenTofuKey({ [SIGNING_KEY_ENV]: 'not a key' });
+    const bad = trustedOpenTofuKey({ [SIGNING_KEY_ENV]: 'not a key' }, LOOPBACK_MIRROR);
     await expect(
       verifyDetachedSignature(bytes(sums), await sign(sums, trusted.privateKey, true), bad, testFiles),
     ).rejects.toThrow(/^Cannot read the key in FLUX_BOOTSTRAP_OPENTOFU_SIGNING_KEY as an armored OpenPGP public key/);

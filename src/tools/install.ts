@@ -20,7 +20,7 @@ import {
   type ToolName,
 } from './platform.js';
 import { releaseDownloadBase } from './release-source.js';
-import { SIGNING_KEY_ENV, trustedOpenTofuKey, verifyDetachedSignature } from './signature.js';
+import { SIGNING_KEY_ENV, trustedOpenTofuKey, verifyDetachedSignature, type TrustedKey } from './signature.js';
 import type { VersionSpec } from './version-spec.js';
 import { resolveVersion, type IndexContext } from './version-index.js';
 import { chooseTofuRequest, conftestRequest, readTofuVersionSources } from './version-request.js';
@@ -52,6 +52,8 @@ export interface ToolRequest {
 interface InstallContext extends IndexContext {
   platform: Platform;
   arch: string;
+  /** The key tofu's checksum file must be signed by (signature.ts decides which one may be trusted). */
+  tofuKey: TrustedKey;
 }
 
 /** Installs (or reuses from the tool cache) verified tofu and conftest. Throws ToolInstallError on any failure. */
@@ -59,6 +61,8 @@ export async function installTools(request: ToolRequest): Promise<{ tofu: Instal
   const runnerTemp = process.env.RUNNER_TEMP;
   if (!runnerTemp) throw new ToolInstallError('RUNNER_TEMP is not set: the tools stage needs a scratch directory.');
   const platform = releasePlatform(process.platform, process.arch);
+  // First, before any file is read or fetched: a replaced signing key outside a test stops the run here.
+  const tofuKey = trustedOpenTofuKey(process.env, request.mirrorUrl);
   const sources = await readTofuVersionSources(request.tofuVersion, request.workingDirectory);
   const requests = [chooseTofuRequest(sources), conftestRequest(request.conftestVersion)] as const;
   await fs.mkdir(runnerTemp, { recursive: true });
@@ -71,6 +75,7 @@ export async function installTools(request: ToolRequest): Promise<{ tofu: Instal
       mirrorUrl: request.mirrorUrl,
       githubApiUrl: process.env.GITHUB_API_URL,
       githubToken: request.githubToken,
+      tofuKey,
     };
     // Both settle before the scratch directory goes, so a failure of one never races the other's download.
     const [tofu, conftest] = await Promise.allSettled(requests.map((r) => installTool(r, ctx)));
@@ -93,7 +98,13 @@ function combinedError(results: PromiseSettledResult<InstalledTool>[]): unknown 
 
 async function installTool(request: VersionRequest, ctx: InstallContext): Promise<InstalledTool> {
   const version = await resolveVersion(request, ctx);
-  const hit = await findVerifiedCache(request.tool, version, ctx.arch);
+  const cached = await findVerifiedCache(request.tool, version, ctx.arch);
+  const hit = cached && signedByTrustedKey(cached.record, ctx.tofuKey) ? cached : undefined;
+  if (cached && !hit) {
+    core.info(
+      `${request.tool} ${version}: the cached binary was verified with another key (${cached.record.signedBy ?? 'none recorded'}) than the one this run trusts; installing it again from a verified download.`,
+    );
+  }
   if (hit) {
     core.info(
       `${request.tool} ${version} (${request.origin}): tool cache hit, binary SHA-256 ${hit.record.binarySha256} re-verified.`,
@@ -107,6 +118,15 @@ async function installTool(request: VersionRequest, ctx: InstallContext): Promis
     `${request.tool} ${version} (${request.origin}): installed ${binary} (binary SHA-256 ${record.binarySha256}).`,
   );
   return toInstalled(record, binary, false);
+}
+
+/**
+ * Whether a cached tofu was verified with a key this run trusts: OpenTofu's own, unless a test's key is in force. A
+ * binary a test signed with its own key is never handed to a run that trusts only OpenTofu's.
+ */
+function signedByTrustedKey(record: InstallRecord, key: TrustedKey): boolean {
+  if (record.tool !== 'tofu' || !key.expectedFingerprint) return true;
+  return record.signedBy?.toUpperCase() === key.expectedFingerprint.toUpperCase();
 }
 
 function toInstalled(record: InstallRecord, binary: string, fromCache: boolean): InstalledTool {
@@ -123,7 +143,7 @@ async function downloadVerified(
   const { tool } = request;
   const base = releaseDownloadBase(tool, version, ctx.mirrorUrl);
   const archive = archiveName(tool, version, ctx.platform);
-  const trusted = await trustedArchiveDigest(tool, version, base, archive, scratch);
+  const trusted = await trustedArchiveDigest(tool, version, base, archive, scratch, ctx.tofuKey);
   const what = `${tool} ${version}'s archive ${archive}`;
   const archivePath = await downloadFile(`${base}/${archive}`, scratch, archive, what);
   const archiveSha256 = sha256File(archivePath);
@@ -153,11 +173,13 @@ async function trustedArchiveDigest(
   base: string,
   archive: string,
   scratch: string,
+  key: TrustedKey,
 ): Promise<{ digest: string; source: string; signedBy?: string }> {
   const sumsName = checksumFileName(tool, version);
   const what = `${tool} ${version}'s checksum file ${sumsName}`;
   const sums = await downloadBytes(`${base}/${sumsName}`, scratch, sumsName, what);
-  const signedBy = tool === 'tofu' ? await verifyChecksumSignature(sums, sumsName, version, base, scratch) : undefined;
+  const signedBy =
+    tool === 'tofu' ? await verifyChecksumSignature(sums, sumsName, version, base, scratch, key) : undefined;
   const digest = expectedDigest(sums.toString('utf8'), sumsName, archive);
   return signedBy
     ? { digest, source: `from ${sumsName}, signed by ${signedBy}`, signedBy }
@@ -170,8 +192,8 @@ async function verifyChecksumSignature(
   version: string,
   base: string,
   scratch: string,
+  key: TrustedKey,
 ): Promise<string> {
-  const key = trustedOpenTofuKey(process.env);
   const sigName = signatureFileName(version);
   const signature = await downloadBytes(
     `${base}/${sigName}`,

@@ -4,7 +4,11 @@ import type { PublicKey } from 'openpgp';
 import { ToolInstallError } from './errors.js';
 import { OPENTOFU_KEY_ARMORED, OPENTOFU_KEY_FINGERPRINT } from './opentofu-key.js';
 
-/** Replaces the trusted key, for tests that sign their own releases. Every use is logged as a warning. */
+/**
+ * Replaces the trusted key, for tests that sign their own releases. Honoured only together with a `tool-mirror-url`
+ * on a loopback address, which only something on the runner itself (a test) can serve; refused everywhere else, so a
+ * variable leaked into a runner's environment cannot make it trust another key. Every use is logged as a warning.
+ */
 export const SIGNING_KEY_ENV = 'FLUX_BOOTSTRAP_OPENTOFU_SIGNING_KEY';
 
 export interface TrustedKey {
@@ -15,15 +19,51 @@ export interface TrustedKey {
   label: string;
 }
 
-/** The key to trust: OpenTofu's embedded key, unless SIGNING_KEY_ENV holds another (armored) public key. */
-export function trustedOpenTofuKey(env: NodeJS.ProcessEnv): TrustedKey {
+/**
+ * Whether a mirror URL is on a loopback address literal: 127.0.0.0/8 or [::1]. Names (localhost) are not taken: they
+ * resolve through whatever the runner's resolver says.
+ */
+export function isLoopbackMirror(mirrorUrl: string | undefined): boolean {
+  if (!mirrorUrl) return false;
+  let url: URL;
+  try {
+    url = new URL(mirrorUrl);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  return url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+}
+
+const EMBEDDED_KEY: TrustedKey = {
+  armored: OPENTOFU_KEY_ARMORED,
+  expectedFingerprint: OPENTOFU_KEY_FINGERPRINT,
+  label: `OpenTofu's signing key ${OPENTOFU_KEY_FINGERPRINT}`,
+};
+
+/**
+ * The key to trust: OpenTofu's embedded key, unless SIGNING_KEY_ENV holds another (armored) public key and the
+ * release files come from a loopback mirror. Throws a ToolInstallError when the variable is set anywhere else.
+ */
+export function trustedOpenTofuKey(env: NodeJS.ProcessEnv, mirrorUrl?: string): TrustedKey {
   const override = env[SIGNING_KEY_ENV]?.trim();
-  if (override) return { armored: override, label: `the key in ${SIGNING_KEY_ENV}` };
-  return {
-    armored: OPENTOFU_KEY_ARMORED,
-    expectedFingerprint: OPENTOFU_KEY_FINGERPRINT,
-    label: `OpenTofu's signing key ${OPENTOFU_KEY_FINGERPRINT}`,
-  };
+  if (!override) return EMBEDDED_KEY;
+  if (!isLoopbackMirror(mirrorUrl)) {
+    let where = "https://github.com (no 'tool-mirror-url')";
+    if (mirrorUrl) {
+      try {
+        where = new URL(mirrorUrl).origin;
+      } catch {
+        where = JSON.stringify(mirrorUrl);
+      }
+    }
+    throw new ToolInstallError(
+      `${SIGNING_KEY_ENV} is set, but a replacement for OpenTofu's signing key is honoured only in tests, with a ` +
+        `'tool-mirror-url' on 127.0.0.1 or [::1]; this run downloads from ${where}. Unset ${SIGNING_KEY_ENV}: ` +
+        `tofu releases are verified with OpenTofu's own key ${OPENTOFU_KEY_FINGERPRINT}.`,
+    );
+  }
+  return { armored: override, label: `the key in ${SIGNING_KEY_ENV}` };
 }
 
 const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
