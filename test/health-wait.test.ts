@@ -4,7 +4,8 @@ import { mkdtempSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { kubeClientFromFile } from '../src/health/client.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { kubeClientFromFile, type KubeClient } from '../src/health/client.js';
 import { KubeconfigError } from '../src/health/kubeconfig.js';
 import { waitForFlux, type FluxTargets, type HealthReport } from '../src/health/wait.js';
 import {
@@ -149,6 +150,37 @@ describe('waitForFlux against the stand-in', () => {
     expect(report.message).toMatch(/^Flux was not ready after 0\.3 s: /);
     expect(report.message).toContain('building artifact: new upstream revision');
     expect(report.message).toContain('Source artifact not found, retrying in 30s');
+  });
+
+  it('gives the last poll, at the deadline, a real request timeout: a healthy API is never reported unreachable', async () => {
+    api.script('GitRepository', NS, 'flux-system', [sourceFetching]);
+    api.script('Kustomization', NS, 'apps', [kustomizationWaitingForSource]);
+    const client = await kubeClientFromFile(await kubeconfigFile());
+    // The API answers every request, each after 25 ms; like the HTTPS client, a shorter timeout is "no answer".
+    const timeouts: number[] = [];
+    const slow: KubeClient = {
+      server: client.server,
+      close: () => client.close(),
+      async get(apiPath, timeoutMs) {
+        timeouts.push(timeoutMs);
+        await sleep(Math.min(25, timeoutMs));
+        if (timeoutMs < 25)
+          throw new Error(`cannot reach the Kubernetes API at ${client.server}: no answer within ${timeoutMs} ms`);
+        return client.get(apiPath, timeoutMs);
+      },
+    };
+    try {
+      const report = await waitForFlux(slow, targets, { timeoutSeconds: 0.3, pollIntervalMs: 20 });
+      expect(report.outcome).toBe('timeout');
+      expect(report.message).toMatch(
+        /^Flux was not ready after 0\.3 s: GitRepository flux-system\/flux-system is waiting/,
+      );
+      expect(report.message).not.toContain('no answer');
+      expect(report.message).not.toContain('Last error');
+      expect(Math.min(...timeouts)).toBeGreaterThanOrEqual(1000);
+    } finally {
+      client.close();
+    }
   });
 
   it('retries server errors and reports the last one on timeout', async () => {

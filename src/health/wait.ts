@@ -84,13 +84,14 @@ export async function waitForFlux(
     lastLine = line;
   };
   for (;;) {
-    const remaining = Math.max(1, deadline - Date.now());
     polls++;
     try {
-      const timeout = Math.min(REQUEST_TIMEOUT_MS, remaining);
+      // Every poll gets the full request timeout, the last one (started at the deadline) too: cut down to what is
+      // left of the wait, it would end in "no answer within 1 ms" from an API that is fine. So the wait can last up
+      // to REQUEST_TIMEOUT_MS longer than the timeout, never more.
       const [source, kustomization] = await Promise.all([
-        fetchObject(client, 'GitRepository', targets.namespace, targets.gitRepositoryName, timeout),
-        fetchObject(client, 'Kustomization', targets.namespace, targets.kustomizationName, timeout),
+        fetchObject(client, 'GitRepository', targets.namespace, targets.gitRepositoryName, REQUEST_TIMEOUT_MS),
+        fetchObject(client, 'Kustomization', targets.namespace, targets.kustomizationName, REQUEST_TIMEOUT_MS),
       ]);
       health = evaluateFlux(source, kustomization);
       lastError = undefined;
