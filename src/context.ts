@@ -12,6 +12,7 @@ export interface RunContext {
   repo: string;
   repository: string;
   pullRequest?: { number: number; headRepository?: string };
+  /** The workflow run's page; '' where there is no run to link (a local run has no GITHUB_RUN_ID). */
   runUrl: string;
   apiUrl: string;
   workspace: string;
@@ -20,6 +21,15 @@ export interface RunContext {
 interface PullRequestPayload {
   number?: number;
   head?: { sha?: string; repo?: { full_name?: string } };
+}
+
+/**
+ * The run's page, or '' without a run id or a repository to put in it. GITHUB_RUN_ID is read here, not from
+ * github.context, which turns an unset one into NaN (…/actions/runs/NaN on a local run).
+ */
+function runUrl(serverUrl: string, repository: string, runId: string | undefined): string {
+  if (!/^[1-9][0-9]*$/.test(runId ?? '') || !/^[^/\s]+\/[^/\s]+$/.test(repository)) return '';
+  return `${serverUrl}/${repository}/actions/runs/${runId}`;
 }
 
 export function readRunContext(): RunContext {
@@ -36,7 +46,7 @@ export function readRunContext(): RunContext {
     repo,
     repository,
     pullRequest: pr?.number ? { number: pr.number, headRepository: pr.head?.repo?.full_name } : undefined,
-    runUrl: `${ctx.serverUrl}/${repository}/actions/runs/${ctx.runId}`,
+    runUrl: runUrl(ctx.serverUrl, repository, process.env.GITHUB_RUN_ID),
     apiUrl: ctx.apiUrl,
     workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
   };
