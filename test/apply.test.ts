@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApplyError, applySavedPlan, readFluxOutputs } from '../src/apply/apply.js';
 import { fluxActionOutputs, parseFluxOutputs } from '../src/apply/outputs.js';
 import { tools } from './support/tools.js';
@@ -121,6 +121,31 @@ describe('applySavedPlan', () => {
     const diagnostic = result.diagnostics.find((d) => d.summary === 'local-exec provisioner error');
     expect(diagnostic).toMatchObject({ severity: 'error', file: 'main.tf', line: 2 });
     expect(result.error).toContain('local-exec provisioner error (main.tf:2)');
+  });
+
+  it("echoes a warning's text with its summary (Helm's uninstall information message is all in its detail)", async () => {
+    // A check that can only be decided at apply: its warning arrives as a diagnostic UI line during the apply,
+    // shaped like the helm provider's "Helm uninstall returned an information message" with the kept resources.
+    const kept = 'These resources were kept due to the resource policy: [CustomResourceDefinition] alerts.toolkit';
+    const root = await planned(
+      `resource "terraform_data" "release" {\n  input = "flux2"\n}\ncheck "uninstall" {\n  assert {\n    condition     = terraform_data.release.output == "gone"\n    error_message = "${kept}"\n  }\n}\n`,
+    );
+    const printed: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    let result;
+    try {
+      result = await applySavedPlan({ tofu: tools.tofu, workingDirectory: root.dir, planFile: root.planFile, env });
+    } finally {
+      write.mockRestore();
+    }
+    expect(result.applied).toBe(true);
+    expect(result.diagnostics).toContainEqual(expect.objectContaining({ severity: 'warning', detail: kept }));
+    const log = printed.join('');
+    expect(log).toContain('Warning: Check block assertion failed');
+    expect(log).toContain(kept);
   });
 
   it('never takes a sensitive output, and leaves out outputs the configuration does not have', async () => {

@@ -25,6 +25,30 @@ export interface ApplyResult {
 
 export class ApplyError extends Error {}
 
+/**
+ * The log line of one `apply -json` UI line: readableUiLine's, plus the detail of a diagnostic on the lines below its
+ * summary. A provider's message is often all in the detail (the helm provider's "Helm uninstall returned an
+ * information message" names the resources it kept there), and nothing else prints an apply's warnings.
+ */
+export function applyUiLine(line: string): string | null {
+  const shown = readableUiLine(line);
+  if (shown === null || !line.startsWith('{')) return shown;
+  let detail: unknown;
+  try {
+    const parsed = JSON.parse(line) as { type?: string; diagnostic?: { detail?: unknown } };
+    detail = parsed.type === 'diagnostic' ? parsed.diagnostic?.detail : undefined;
+  } catch {
+    return shown;
+  }
+  if (typeof detail !== 'string' || detail.trim() === '') return shown;
+  const indented = detail
+    .trimEnd()
+    .split('\n')
+    .map((l) => (l === '' ? '' : `  ${l}`))
+    .join('\n');
+  return `${shown}\n${indented}`;
+}
+
 /** Refuses anything but an existing plan file: `tofu apply` without one would plan afresh. */
 async function requirePlanFile(planFile: string): Promise<void> {
   const stat = path.isAbsolute(planFile) ? await fs.stat(planFile).catch(() => null) : null;
@@ -39,7 +63,7 @@ export async function applySavedPlan(request: ApplyRequest): Promise<ApplyResult
   const run = await runProcess(request.tofu, args, {
     cwd: request.workingDirectory,
     env: request.env,
-    echoLine: readableUiLine,
+    echoLine: applyUiLine,
   });
   const diagnostics = uiDiagnostics(run.stdout);
   if (run.exitCode === 0) return { applied: true, exitCode: 0, diagnostics };
