@@ -9,7 +9,7 @@ import { clusterBin, run, startManaged, type Managed } from './processes.js';
 export interface GitServerOptions {
   /** HTTP basic auth every request must carry (a private server). */
   auth?: { username: string; password: string };
-  /** Directory for repositories, the CA and the log; a new temporary one by default. */
+  /** Directory for repositories, the CA and the log; a new temporary one by default (removed by stop()). */
   dir?: string;
 }
 
@@ -93,6 +93,9 @@ export async function startGitServer(opts: GitServerOptions = {}): Promise<GitSe
       return next;
     },
     process: proc,
-    stop: () => proc.stop(),
+    stop: async () => {
+      await proc.stop();
+      if (!opts.dir) await fs.rm(dir, { recursive: true, force: true });
+    },
   };
 }
