@@ -167,6 +167,27 @@ describe('the comment on real plans', () => {
     });
   });
 
+  it('records the hashed inputs the plan was made with, kept when the apply status is added', () => {
+    const inputHashes = { 'reconcile-interval': '0123456789abcdef', 'git-path': 'fedcba9876543210' };
+    const body = render('example', { inputHashes });
+    expect(parseCommentMetadata(body)).toMatchObject({
+      planHash: planFingerprint(runs.get('example')!.json),
+      inputs: inputHashes,
+    });
+    const applied = withApplyStatus(body, { status: 'applied', runUrl, sha: headSha });
+    expect(parseCommentMetadata(applied)).toMatchObject({ status: 'applied', inputs: inputHashes });
+    // Anything but a map of input names to hashes is left out, and the rest of the marker still reads.
+    for (const inputs of [['x'], { 'git-path': 'not-a-hash' }, { 'Git Path': '0123456789abcdef' }, 'x', {}]) {
+      const marker = metadataMarker({ version: 1, target: 't', headSha: 's', planHash: null, inputs: inputs as never });
+      expect(parseCommentMetadata(marker), JSON.stringify(inputs)).toEqual({
+        version: 1,
+        target: 't',
+        headSha: 's',
+        planHash: null,
+      });
+    }
+  });
+
   it('warns in bold when resources are destroyed, naming them', () => {
     const body = render('destroy');
     expect(body).toContain('> **This plan destroys 2 resources.**');

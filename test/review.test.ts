@@ -3,6 +3,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { decideApply, type ApplyDecision } from '../src/gate/decision.js';
+import { parseInputs } from '../src/inputs/schema.js';
+import { differingInputs, effectiveInputHashes, type InputHashes } from '../src/review/inputs.js';
 import {
   compareReviewedPlan,
   notChecked,
@@ -18,11 +20,27 @@ const PR_HEAD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 const OLDER = '0f0e0d0c0b0a09080706050403020100ffeeddcc';
 
 const pr: MergedPullRequestRef = { number: 42, url: 'https://github.com/wildside/infra/pull/42', headSha: PR_HEAD };
-const comment = (planHash: string | null, headSha = PR_HEAD): RecordedPlan => ({
+const comment = (planHash: string | null, headSha = PR_HEAD, inputs?: InputHashes): RecordedPlan => ({
   id: 9001,
   url: 'https://github.com/wildside/infra/pull/42#issuecomment-9001',
-  metadata: { target: 'modules/root', headSha, planHash },
+  metadata: { target: 'modules/root', headSha, planHash, ...(inputs ? { inputs } : {}) },
 });
+
+const KUBECONFIG = [
+  'apiVersion: v1',
+  'kind: Config',
+  'current-context: dev',
+  'clusters: [{ name: dev, cluster: { server: "https://dev.k8s.example:6443" } }]',
+  'users: [{ name: ci, user: { token: s3cr3t-token-value } }]',
+  'contexts: [{ name: dev, context: { cluster: dev, user: ci } }]',
+].join('\n');
+
+/** The hashes a run records for these inputs (on top of a valid minimal set). */
+function hashesFor(raw: Record<string, string> = {}): InputHashes {
+  const parsed = parseInputs({ 'git-url': 'https://github.com/wildside/fleet', kubeconfig: KUBECONFIG, ...raw });
+  if (!parsed.ok) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
+  return effectiveInputHashes(parsed.inputs);
+}
 
 /** The gate on a push to main where every other condition holds. */
 const gate = (verdict: ReviewVerdict, requireReviewedPlan: boolean): ApplyDecision =>
@@ -66,6 +84,52 @@ describe('compareReviewedPlan', () => {
       / Reviewed plan: https:\/\/github\.com\/wildside\/infra\/pull\/42#issuecomment-9001$/,
     );
     expect(verdict.commentUrl).toBe('https://github.com/wildside/infra/pull/42#issuecomment-9001');
+  });
+
+  it('names the inputs that differ when the apply job was not given the plan job’s inputs', () => {
+    const reviewed = hashesFor({ 'reconcile-interval': '2m' });
+    const current = hashesFor({ 'reconcile-interval': '3m' });
+    const verdict = compareReviewedPlan(otherHash, comment(reviewedHash, PR_HEAD, reviewed), pr, undefined, current);
+    expect(verdict.status).toBe('mismatch');
+    expect(verdict.differences[1]).toBe(
+      "This job's inputs differ from those the pull request's plan was made with: 'reconcile-interval'. Give the plan job and the apply job the same inputs, then open a pull request (an empty commit will do) so that the plan is reviewed.",
+    );
+    expect(verdict.message).not.toMatch(/another merge|outside OpenTofu/);
+    expect(verdict.message).not.toMatch(/\b[23]m\b/);
+    // Same inputs: the cause is elsewhere, as before.
+    const same = compareReviewedPlan(otherHash, comment(reviewedHash, PR_HEAD, current), pr, undefined, current);
+    expect(same.differences[1]).toMatch(/main or the cluster changed after the review/);
+    // An older comment without recorded inputs: nothing can be said about them.
+    expect(compareReviewedPlan(otherHash, comment(reviewedHash), pr, undefined, current).differences[1]).toMatch(
+      /main or the cluster changed/,
+    );
+  });
+
+  it('records the inputs that shape the plan, hashed, with defaults applied and no secret in them', () => {
+    const hashes = hashesFor();
+    expect(Object.keys(hashes)).toContain('reconcile-interval');
+    expect(Object.keys(hashes)).not.toEqual(expect.arrayContaining(['github-token']));
+    for (const secret of ['digitalocean-token', 'github-token', 'backend-config'])
+      expect(hashes).not.toHaveProperty(secret);
+    expect(Object.values(hashes).every((h) => /^[0-9a-f]{16}$/.test(h))).toBe(true);
+    expect(JSON.stringify(hashes)).not.toContain('s3cr3t');
+    // A default given explicitly is the same input; a kubeconfig with other credentials for the same server too.
+    expect(differingInputs(hashesFor(), hashesFor({ 'git-branch': 'main', 'reconcile-interval': '1m' }))).toEqual([]);
+    const rotated = KUBECONFIG.replace('s3cr3t-token-value', 'another-token');
+    expect(differingInputs(hashesFor(), hashesFor({ kubeconfig: rotated }))).toEqual([]);
+    expect(
+      differingInputs(
+        hashesFor(),
+        hashesFor({ kubeconfig: KUBECONFIG.replace('dev.k8s', 'prod.k8s'), 'git-path': './x' }),
+      ),
+    ).toEqual(['git-path', 'kubeconfig']);
+    // Credentials that rightly differ between the plan job and the apply job are no difference of inputs.
+    expect(
+      differingInputs(
+        hashesFor({ 'github-token': 'a', 'backend-config': 'key=a' }),
+        hashesFor({ 'github-token': 'b' }),
+      ),
+    ).toEqual([]);
   });
 
   it('says when the recorded plan is of an older commit than the one merged', () => {

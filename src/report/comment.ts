@@ -4,6 +4,7 @@
 import type { PolicyReport } from '../policy/findings.js';
 import type { PlanSummary } from '../plan/summary.js';
 import type { PlanRun } from '../plan/run.js';
+import { parseInputHashes, type InputHashes } from '../review/inputs.js';
 import { listLimits, renderList, shortenText, totalLines, type ShortenedText } from './comment-budget.js';
 import { details, fence, formatNumber, inlineCode, joinWords, plural } from './comment-markdown.js';
 import {
@@ -32,6 +33,8 @@ export interface CommentMetadata {
   headSha: string;
   planHash: string | null;
   status?: CommentStatus;
+  /** The hashed inputs the plan was made with (src/review/inputs.ts), to name an input that differs on main. */
+  inputs?: InputHashes;
 }
 
 export interface PlanReport {
@@ -50,6 +53,8 @@ export interface PlanReport {
   /** The gate's sentence of what happens on merge to main (describeOnMerge), "On merge to main: …", shown as is. */
   onMerge: string;
   planHash: string | null;
+  /** effectiveInputHashes of the run's inputs, recorded in the marker next to the plan's fingerprint. */
+  inputHashes?: InputHashes;
   /** Where the full plan text is on the runner (the `plan-text-path` output), named when the text is cut. */
   planTextPath?: string;
 }
@@ -88,6 +93,8 @@ export function parseCommentMetadata(body: string): CommentMetadata | null {
   if (m.status !== undefined && !['planned', 'applied', 'apply-failed'].includes(m.status)) return null;
   const metadata: CommentMetadata = { version: 1, target: m.target, headSha: m.headSha, planHash: m.planHash };
   if (m.status) metadata.status = m.status;
+  const inputs = parseInputHashes(m.inputs);
+  if (inputs) metadata.inputs = inputs;
   return metadata;
 }
 
@@ -170,9 +177,10 @@ function renderGroups(layout: Layout): string[] {
 
 /** The hidden marker and the title: the first two blocks of every form of the comment. */
 function heading(report: PlanReport): string[] {
-  const { target, headSha, planHash } = report;
+  const { target, headSha, planHash, inputHashes } = report;
+  const inputs = inputHashes ? { inputs: inputHashes } : {};
   return [
-    metadataMarker({ version: 1, target, headSha, planHash, status: 'planned' }),
+    metadataMarker({ version: 1, target, headSha, planHash, status: 'planned', ...inputs }),
     `### flux-bootstrap plan for ${inlineCode(target)}`,
   ];
 }

@@ -11,6 +11,7 @@ import {
   type ReviewVerdict,
 } from './compare.js';
 import { githubReviewApi } from './github-port.js';
+import type { InputHashes } from './inputs.js';
 
 /** What the check needs from GitHub; githubReviewApi implements it with src/report/github.ts. */
 export interface ReviewApi {
@@ -30,6 +31,8 @@ export interface ReviewCheckRequest {
   target: string;
   currentHash: string;
   currentDescription?: string;
+  /** This run's hashed inputs (effectiveInputHashes), compared with the ones the reviewed comment records. */
+  currentInputs?: InputHashes;
 }
 
 export async function checkReviewedPlan(
@@ -40,7 +43,7 @@ export async function checkReviewedPlan(
   try {
     const pr = await api.findMergedPullRequest(request.sha);
     const recorded = pr ? await api.findPlanComment(pr.number, request.target) : null;
-    return compareReviewedPlan(request.currentHash, recorded, pr, request.currentDescription);
+    return compareReviewedPlan(request.currentHash, recorded, pr, request.currentDescription, request.currentInputs);
   } catch (error) {
     return notChecked(`the GitHub API failed: ${(error as Error).message}`);
   }

@@ -2,6 +2,7 @@
 // the PR comment's metadata against this run's. A different fingerprint means main would apply something nobody
 // reviewed; the verdict says what differs and links the comment so the user can compare.
 import type { ReviewedPlan } from '../gate/decision.js';
+import { differingInputs, inputLabel, type InputHashes } from './inputs.js';
 
 export interface MergedPullRequestRef {
   number: number;
@@ -16,6 +17,8 @@ export interface RecordedPlanMetadata {
   target: string;
   headSha: string;
   planHash: string | null;
+  /** The hashed inputs the pull request's plan was made with (src/review/inputs.ts); absent in older comments. */
+  inputs?: InputHashes;
 }
 
 export interface RecordedPlan {
@@ -51,6 +54,8 @@ export function compareReviewedPlan(
   pr: MergedPullRequestRef | null,
   /** This run's plan in words ("1 to add, 0 to change, 0 to destroy"), to put next to its fingerprint. */
   currentDescription?: string,
+  /** This run's hashed inputs, to name the ones that differ from the reviewed plan's. */
+  currentInputs?: InputHashes,
 ): ReviewVerdict {
   if (!pr) {
     return {
@@ -88,11 +93,18 @@ export function compareReviewedPlan(
   const differences = [
     `Plan fingerprint: reviewed ${short(planHash)} for commit ${short(headSha)}, this run ${short(currentHash)}${current}.`,
   ];
+  const inputs = differingInputs(recorded.metadata.inputs, currentInputs);
+  if (inputs.length > 0) {
+    differences.push(
+      `This job's inputs differ from those the pull request's plan was made with: ${inputs.map(inputLabel).join(', ')}. ` +
+        'Give the plan job and the apply job the same inputs, then open a pull request (an empty commit will do) so that the plan is reviewed.',
+    );
+  }
   if (pr.headSha !== undefined && headSha !== pr.headSha) {
     differences.push(
       `The comment records the plan of commit ${short(headSha)}, but the pull request was merged at ${short(pr.headSha)}: the last push was never planned and reviewed.`,
     );
-  } else {
+  } else if (inputs.length === 0) {
     differences.push(
       'The reviewed commit is the one merged, so main or the cluster changed after the review: another merge (require branches to be up to date before merging) or changes made outside OpenTofu.',
     );
