@@ -58,7 +58,9 @@ afterAll(async () => {
 let pullNumber = 500;
 
 /** A planned root, a merged PR whose comment records `reviewedHash` (or this plan's hash), and the stage request. */
-async function setUp(options: { backendBlock?: string; reviewedHash?: string } = {}): Promise<{
+async function setUp(
+  options: { backendBlock?: string; reviewedHash?: string; reviewedInputs?: Record<string, string> } = {},
+): Promise<{
   request: ApplyStageRequest;
   dir: string;
   commentId: number;
@@ -87,6 +89,7 @@ async function setUp(options: { backendBlock?: string; reviewedHash?: string } =
     target: 'config',
     headSha: 'beef',
     planHash: options.reviewedHash ?? planHash,
+    ...(options.reviewedInputs ? { inputs: options.reviewedInputs } : {}),
   });
   const commentId = github.seedComment(OWNER, REPO, number, `${marker}\n\nplan`, GITHUB_ACTIONS_BOT).id;
 
@@ -135,6 +138,30 @@ async function setUp(options: { backendBlock?: string; reviewedHash?: string } =
 
 const commentStatus = (pull: number, commentId: number): string | undefined =>
   parseCommentMetadata(github.comments(OWNER, REPO, pull).find((c) => c.id === commentId)?.body ?? '')?.status;
+
+/** Applies the request's plan through the stage, then plans again: the run that follows has no changes. */
+async function appliedThenReplanned(request: ApplyStageRequest): Promise<ApplyStageRequest> {
+  kube.script('GitRepository', 'flux-system', 'flux-system', [sourceReady]);
+  kube.script('Kustomization', 'flux-system', 'apps', [kustomizationReady]);
+  expect((await runApplyStage(request)).apply?.applied).toBe(true);
+  const dir = request.workingDirectory;
+  const planFile = path.join(dir, 'tfplan-again');
+  const code = await exec(tools.tofu, ['plan', '-input=false', '-no-color', '-detailed-exitcode', `-out=${planFile}`], {
+    cwd: dir,
+    env,
+  }).then(
+    () => 0,
+    (error: { code: number }) => error.code,
+  );
+  expect(code).toBe(0);
+  const { stdout } = await exec(tools.tofu, ['show', '-json', planFile], { cwd: dir, env, maxBuffer: 1 << 24 });
+  return {
+    ...request,
+    plan: { exitCode: 0, planFile },
+    planHash: planFingerprint(JSON.parse(stdout)),
+    planDescription: '0 to add, 0 to change, 0 to destroy',
+  };
+}
 
 describe('runApplyStage', () => {
   it('applies the reviewed plan, reads the outputs, marks the comment applied and waits for Flux', async () => {
@@ -197,6 +224,98 @@ describe('runApplyStage', () => {
       'Kustomization flux-system/apps is not ready: BuildFailed: kustomization path not found',
     );
     expect(result.summary).toContain('**Flux failed to reconcile.**');
+  });
+
+  it('checks Flux on a run that may apply although the plan has no changes: a re-run after a failed wait fails again', async () => {
+    const { request } = await setUp();
+    const rerun = await appliedThenReplanned(request);
+    const failing = {
+      ready: { status: 'False' as const, reason: 'BuildFailed', message: 'kustomization path not found' },
+      lastAttemptedRevision: REV,
+    };
+    kube.script('Kustomization', 'flux-system', 'apps', [failing]);
+    const before = kube.reads('Kustomization', 'flux-system', 'apps');
+    const failed = await runApplyStage(rerun);
+    expect(failed.decision.apply).toBe(false);
+    expect(failed.decision.missing).toEqual(['plan-changes', 'reviewed-plan']);
+    expect(kube.reads('Kustomization', 'flux-system', 'apps')).toBeGreaterThan(before);
+    expect(failed.health?.outcome).toBe('failed');
+    expect(failed.healthError).toBe(
+      'Kustomization flux-system/apps is not ready: BuildFailed: kustomization path not found',
+    );
+    expect(failed.applyError).toBeUndefined();
+    expect(failed.outputs).toEqual({
+      applied: 'false',
+      'apply-skipped-reason': expect.stringMatching(/^The plan has no changes: there is nothing to apply\. /) as string,
+      // From the state the earlier apply left: what the configuration says the objects are.
+      'flux-namespace': 'flux-system',
+      'git-repository-name': 'flux-system',
+      'kustomization-name': 'apps',
+    });
+    expect(failed.summary).toContain('Nothing to apply: the plan has no changes.');
+    expect(failed.summary).toContain('**Flux failed to reconcile.**');
+
+    kube.script('Kustomization', 'flux-system', 'apps', [kustomizationReady]);
+    const fixed = await runApplyStage(rerun);
+    expect(fixed.health?.outcome).toBe('ready');
+    expect(fixed.healthError).toBeUndefined();
+    expect(fixed.summary).toContain('**Flux is ready.**');
+  });
+
+  it('does not check Flux on a run that may not apply, or that removes Flux', async () => {
+    const { request } = await setUp();
+    const rerun = await appliedThenReplanned(request);
+    const reads = (): number => kube.reads('Kustomization', 'flux-system', 'apps');
+    const before = reads();
+    for (const variant of [
+      { ...rerun, inputs: { ...rerun.inputs, acceptApply: false } },
+      { ...rerun, context: { ...rerun.context, eventName: 'pull_request', ref: 'refs/pull/3/merge' } },
+      { ...rerun, context: { ...rerun.context, ref: 'refs/heads/feature' } },
+      { ...rerun, inputs: { ...rerun.inputs, install: false } },
+    ]) {
+      const result = await runApplyStage(variant);
+      expect(result.health).toBeUndefined();
+      expect(result.healthError).toBeUndefined();
+    }
+    expect(reads()).toBe(before);
+  });
+
+  it('names the input that differs when the apply job’s inputs are not the reviewed plan’s', async () => {
+    const reviewedInputs = { 'reconcile-interval': '1111111111111111', 'git-path': '2222222222222222' };
+    const { request } = await setUp({ reviewedHash: 'f'.repeat(64), reviewedInputs });
+    const result = await runApplyStage({
+      ...request,
+      inputHashes: { 'reconcile-interval': '3333333333333333', 'git-path': '2222222222222222' },
+    });
+    expect(result.decision.missing).toEqual(['reviewed-plan']);
+    expect(result.outputs['apply-skipped-reason']).toContain(
+      "This job's inputs differ from those the pull request's plan was made with: 'reconcile-interval'.",
+    );
+    expect(result.outputs['apply-skipped-reason']).not.toContain('outside OpenTofu');
+  });
+
+  it('sets the Flux outputs from the inputs when there is no plan to read them from', async () => {
+    const { request } = await setUp();
+    const failedPlan = await runApplyStage({ ...request, plan: { exitCode: 1 }, planHash: null });
+    expect(failedPlan.outputs).toMatchObject({
+      'flux-namespace': 'flux-system',
+      'git-repository-name': 'flux-system',
+      'kustomization-name': 'flux-system',
+    });
+    const removal = await runApplyStage({
+      ...request,
+      inputs: { ...request.inputs, install: false },
+      plan: { exitCode: 1 },
+      planHash: null,
+    });
+    expect(removal.outputs).toMatchObject({
+      'flux-namespace': '',
+      'git-repository-name': '',
+      'kustomization-name': '',
+    });
+    // With a plan, its planned outputs are the action's outputs (report/outputs.ts): the stage leaves them alone.
+    const refused = await runApplyStage({ ...request, inputs: { ...request.inputs, acceptApply: false } });
+    expect(Object.keys(refused.outputs)).toEqual(['applied', 'apply-skipped-reason']);
   });
 
   it('does not ask GitHub anything on a pull request, and lists every missing gate', async () => {

@@ -9,7 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { ApplyError, applySavedPlan, readFluxOutputs } from '../src/apply/apply.js';
-import { fluxActionOutputs, parseFluxOutputs } from '../src/apply/outputs.js';
+import { fluxActionOutputs, parseFluxOutputs, plannedFluxOutputs } from '../src/apply/outputs.js';
+import type { PlanRun } from '../src/plan/run.js';
+import { planOutputs } from '../src/report/outputs.js';
 import { tools } from './support/tools.js';
 
 const exec = promisify(execFile);
@@ -163,6 +165,30 @@ describe('applySavedPlan', () => {
 });
 
 describe('parseFluxOutputs', () => {
+  it('sets the Flux outputs on every run from the plan, before anything is applied', async () => {
+    const root = await planned(
+      `variable "ns" {\n  default = "gitops"\n}\nresource "terraform_data" "x" {\n  input = 1\n}\n` +
+        'output "flux_namespace" {\n  value = var.ns\n}\noutput "git_repository_name" {\n  value = "fleet"\n}\n' +
+        'output "kustomization_name" {\n  value = terraform_data.x.id\n}\noutput "other" {\n  value = "x"\n}\n',
+    );
+    const { stdout } = await exec(tools.tofu, ['show', '-json', root.planFile], { cwd: root.dir, env });
+    const planJson: unknown = JSON.parse(stdout);
+    // Known at plan time: taken. Known only after apply (the resource's id): left out.
+    expect(plannedFluxOutputs(planJson)).toEqual({ fluxNamespace: 'gitops', gitRepositoryName: 'fleet' });
+    const plan = { exitCode: 2, hasChanges: true, failed: false, diagnostics: [], planText: '', planJson } as PlanRun;
+    expect(planOutputs(plan, undefined)).toMatchObject({
+      'flux-namespace': 'gitops',
+      'git-repository-name': 'fleet',
+      'kustomization-name': '',
+    });
+    // No plan (it failed): the apply stage gives them from the tfvars instead.
+    expect(planOutputs({ ...plan, planJson: undefined }, undefined)).not.toHaveProperty('flux-namespace');
+    expect(plannedFluxOutputs(undefined)).toEqual({});
+    expect(
+      plannedFluxOutputs({ planned_values: { outputs: { flux_namespace: { sensitive: true, value: 'hidden' } } } }),
+    ).toEqual({});
+  });
+
   it('takes only non-empty strings and refuses text that is not JSON', () => {
     expect(
       parseFluxOutputs(

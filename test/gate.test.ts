@@ -3,6 +3,7 @@
 // implementation's check table.
 import { describe, expect, it } from 'vitest';
 import {
+  checksHealthWithoutChanges,
   decideApply,
   describeOnMerge,
   refusalFailsRun,
@@ -267,6 +268,36 @@ describe('describeOnMerge', () => {
     expect(sentence).toContain('policy checks failed');
     expect(sentence).toContain("'allow-local-state: true'");
     expect(sentence).not.toContain('pull_request');
+  });
+});
+
+describe('checksHealthWithoutChanges', () => {
+  const rerun: ApplyFacts = {
+    eventName: 'workflow_dispatch',
+    ref: 'refs/heads/main',
+    repository: REPO,
+    acceptApply: true,
+    kubeconfigPresent: true,
+    planExitCode: 0,
+    policyPassed: true,
+    backend: 'remote',
+    allowLocalState: false,
+    reviewedPlan: 'not-checked',
+    requireReviewedPlan: true,
+  };
+
+  it('checks Flux on a run that was asked to apply and found nothing to change, and only there', () => {
+    expect(checksHealthWithoutChanges(rerun)).toBe(true);
+    expect(checksHealthWithoutChanges({ ...rerun, eventName: 'push' })).toBe(true);
+    // Whatever else refuses: the health check reads, it never writes.
+    expect(checksHealthWithoutChanges({ ...rerun, backend: 'local', policyPassed: false })).toBe(true);
+    expect(checksHealthWithoutChanges({ ...rerun, eventName: 'pull_request' })).toBe(false);
+    expect(checksHealthWithoutChanges({ ...rerun, eventName: 'schedule' })).toBe(false);
+    expect(checksHealthWithoutChanges({ ...rerun, ref: 'refs/heads/feature' })).toBe(false);
+    expect(checksHealthWithoutChanges({ ...rerun, headRepository: 'someone/infra' })).toBe(false);
+    expect(checksHealthWithoutChanges({ ...rerun, acceptApply: false })).toBe(false);
+    expect(checksHealthWithoutChanges({ ...rerun, planExitCode: 2 })).toBe(false);
+    expect(checksHealthWithoutChanges({ ...rerun, planExitCode: 1 })).toBe(false);
   });
 });
 

@@ -1,11 +1,13 @@
 // The gate → apply → health sequence, called by main.ts after the plan and the report. It decides with the pure
 // gate, checks the reviewed plan only when the other gates could allow the apply, applies the saved plan, reads the
-// outputs, updates the PR comment's status and waits for Flux. It never throws for an expected failure: it
-// returns the outputs, the summary section and the messages that fail the run.
+// outputs, updates the PR comment's status and waits for Flux. A run that was asked to apply but has no changes
+// waits for Flux too (a re-run after a failed health wait must not go green on "nothing to apply"). It never throws
+// for an expected failure: it returns the outputs, the summary section and the messages that fail the run.
 import * as core from '@actions/core';
 import type { RunContext } from '../context.js';
 import type { BackendInfo } from '../gate/backend.js';
 import {
+  checksHealthWithoutChanges,
   decideApply,
   refusalFailsRun,
   shouldCheckReviewedPlan,
@@ -17,10 +19,12 @@ import { kubeClientFromFile } from '../health/client.js';
 import { renderHealthSection } from '../health/render.js';
 import { waitForFlux, type HealthReport } from '../health/wait.js';
 import type { ActionInputs } from '../inputs/schema.js';
+import { annotateDiagnostics } from '../plan/annotate.js';
 import { checkReviewedPlan, markReviewedComment, type ReviewCheckRequest } from '../review/check.js';
 import { notChecked, type ReviewVerdict } from '../review/compare.js';
+import type { InputHashes } from '../review/inputs.js';
 import { applySavedPlan, readFluxOutputs, type ApplyResult } from './apply.js';
-import { fluxActionOutputs, type FluxOutputs } from './outputs.js';
+import { fluxActionOutputs, SHIPPED_OBJECT_NAME, tfvarsFluxOutputs, type FluxOutputs } from './outputs.js';
 
 export type ApplyStageInputs = Pick<
   ActionInputs,
@@ -32,7 +36,8 @@ export type ApplyStageInputs = Pick<
   | 'githubToken'
   | 'fluxNamespace'
   | 'install'
->;
+> &
+  Partial<Pick<ActionInputs, 'workingDirectory'>>;
 
 export interface ApplyStageRequest {
   context: RunContext;
@@ -44,6 +49,8 @@ export interface ApplyStageRequest {
   planHash: string | null;
   /** The plan in words ("1 to add, 0 to change, 0 to destroy"), shown next to a mismatching fingerprint. */
   planDescription?: string;
+  /** effectiveInputHashes of this run's inputs: a mismatch with the reviewed plan names the inputs that differ. */
+  inputHashes?: InputHashes;
   policyPassed: boolean;
   /** The comment target (same as the PR runs use). */
   target: string;
@@ -60,7 +67,11 @@ export interface ApplyStageResult {
   review: ReviewVerdict;
   apply?: ApplyResult;
   health?: HealthReport;
-  /** applied, apply-skipped-reason, flux-namespace, git-repository-name, kustomization-name. */
+  /**
+   * applied and apply-skipped-reason; flux-namespace, git-repository-name and kustomization-name only where the stage
+   * knows them better than the plan's planned outputs (report/outputs.ts sets those on every run with a plan): from
+   * the state after an apply or a health check, or from the tfvars when there is no plan.
+   */
   outputs: Record<string, string>;
   /** Markdown for the job summary. */
   summary: string;
@@ -81,6 +92,7 @@ function reviewRequest(request: ApplyStageRequest): ReviewCheckRequest & { runUr
     target: request.target,
     currentHash: request.planHash ?? '',
     currentDescription: request.planDescription,
+    currentInputs: request.inputHashes,
   };
 }
 
@@ -120,11 +132,30 @@ export async function runApplyStage(request: ApplyStageRequest): Promise<ApplySt
   core.info(decision.summary);
   for (const reason of decision.reasons) core.info(`  - ${reason}`);
   if (!decision.apply) {
-    const outputs = { applied: 'false', 'apply-skipped-reason': decision.reasons.join(' '), ...fluxActionOutputs({}) };
+    const outputs: Record<string, string> = {
+      applied: 'false',
+      'apply-skipped-reason': decision.reasons.join(' '),
+      // Without a plan there are no planned outputs: the tfvars say what the configuration names.
+      ...(request.plan.exitCode === 1 ? fluxActionOutputs(tfvarsFluxOutputs(inputs)) : {}),
+    };
     const applyError = refusalFailsRun(gateFacts, decision)
       ? `${decision.summary} ${decision.reasons.join(' ')}`
       : undefined;
-    return { decision, review, outputs, summary: sections.join('\n'), applyError };
+    if (!checksHealthWithoutChanges(gateFacts) || !inputs.install) {
+      return { decision, review, outputs, summary: sections.join('\n'), applyError };
+    }
+    // Asked to apply, nothing to change: Flux is still checked, so that the run goes green only when it is Ready.
+    core.info("Nothing to apply; checking Flux's health, since this run was asked to apply.");
+    sections.push(
+      "### Apply\n\nNothing to apply: the plan has no changes. Flux's health is checked anyway, as on every run that " +
+        'may apply, so a re-run after a failed health wait goes green only once Flux is Ready.\n',
+    );
+    const flux = await readOutputs(request);
+    Object.assign(outputs, knownOutputs(flux));
+    const health = await waitForHealth(request, flux);
+    sections.push(renderHealthSection(health));
+    const healthError = health.outcome === 'ready' ? undefined : health.message;
+    return { decision, review, health, outputs, summary: sections.join('\n'), applyError, healthError };
   }
 
   const apply = await applySavedPlan({
@@ -133,16 +164,17 @@ export async function runApplyStage(request: ApplyStageRequest): Promise<ApplySt
     planFile: request.plan.planFile ?? '',
     env: request.env,
   });
+  annotateDiagnostics(apply.diagnostics, request.workingDirectory, context.workspace);
   // No detail from tofu's output on the public comment: the run link carries it, where the runner masks secrets.
   await markReviewedComment(reviewRequest(request), review, apply.applied ? 'applied' : 'apply-failed');
   if (!apply.applied) {
     sections.push(`### Apply\n\n**The apply failed.** See the log and the annotations.\n`);
-    const outputs = { applied: 'false', 'apply-skipped-reason': '', ...fluxActionOutputs({}) };
+    const outputs = { applied: 'false', 'apply-skipped-reason': '' };
     return { decision, review, apply, outputs, summary: sections.join('\n'), applyError: apply.error };
   }
 
   const flux = await readOutputs(request);
-  const outputs = { applied: 'true', 'apply-skipped-reason': '', ...fluxActionOutputs(flux) };
+  const outputs = { applied: 'true', 'apply-skipped-reason': '', ...knownOutputs(flux) };
   sections.push("### Apply\n\n**Applied this run's saved plan.**\n");
   if (!inputs.install) {
     sections.push('### Flux health\n\nNot checked: `install: false` removes Flux.\n');
@@ -152,6 +184,11 @@ export async function runApplyStage(request: ApplyStageRequest): Promise<ApplySt
   sections.push(renderHealthSection(health));
   const healthError = health.outcome === 'ready' ? undefined : health.message;
   return { decision, review, apply, health, outputs, summary: sections.join('\n'), healthError };
+}
+
+/** The action outputs of the values that are known: an output the configuration lacks keeps the planned value. */
+function knownOutputs(flux: FluxOutputs): Record<string, string> {
+  return Object.fromEntries(Object.entries(fluxActionOutputs(flux)).filter(([, value]) => value !== ''));
 }
 
 async function readOutputs(request: ApplyStageRequest): Promise<FluxOutputs> {
@@ -179,8 +216,8 @@ async function waitForHealth(request: ApplyStageRequest, flux: FluxOutputs): Pro
       {
         // The configuration's outputs name the objects; the inputs' defaults stand in for a configuration without them.
         namespace: flux.fluxNamespace ?? request.inputs.fluxNamespace,
-        gitRepositoryName: flux.gitRepositoryName ?? 'flux-system',
-        kustomizationName: flux.kustomizationName ?? 'flux-system',
+        gitRepositoryName: flux.gitRepositoryName ?? SHIPPED_OBJECT_NAME,
+        kustomizationName: flux.kustomizationName ?? SHIPPED_OBJECT_NAME,
       },
       {
         timeoutSeconds: request.inputs.healthTimeoutSeconds,

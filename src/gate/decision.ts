@@ -224,3 +224,18 @@ export function refusalFailsRun(facts: ApplyFacts, decision: ApplyDecision): boo
     facts.planExitCode === 2
   );
 }
+
+/**
+ * Whether a run that applies nothing still checks Flux's health: the workflow asked for an apply (accept-apply on a
+ * push or dispatch of main, not from a fork) and the plan has no changes. A manual re-run after a failed health wait
+ * is such a run: it must go green only once Flux is Ready, not because there was nothing left to apply.
+ */
+export function checksHealthWithoutChanges(facts: ApplyFacts): boolean {
+  return (
+    APPLY_EVENTS.includes(facts.eventName) &&
+    facts.ref === MAIN_REF &&
+    !isFork(facts) &&
+    facts.acceptApply &&
+    facts.planExitCode === 0
+  );
+}

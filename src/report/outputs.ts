@@ -1,8 +1,14 @@
 // Pure mapping of the stage results onto the action's outputs (action.yml), so every output has one source.
+import { fluxActionOutputs, plannedFluxOutputs } from '../apply/outputs.js';
 import type { PlanRun } from '../plan/run.js';
 import type { PlanSummary } from '../plan/summary.js';
 import type { PolicyReport } from '../policy/findings.js';
 
+/**
+ * The plan's outputs. With a plan, flux-namespace, git-repository-name and kustomization-name come from its planned
+ * outputs, so every run sets them, not only one that applies; the apply stage replaces them with the state's after
+ * an apply, and gives them from the tfvars when there is no plan.
+ */
 export function planOutputs(plan: PlanRun, summary: PlanSummary | undefined): Record<string, string> {
   const count = (n: number | undefined): string => String(n ?? 0);
   return {
@@ -15,6 +21,7 @@ export function planOutputs(plan: PlanRun, summary: PlanSummary | undefined): Re
     'to-import': count(summary?.import),
     'plan-json-path': plan.planJsonPath ?? '',
     'plan-text-path': plan.planTextPath ?? '',
+    ...(plan.planJson === undefined ? {} : fluxActionOutputs(plannedFluxOutputs(plan.planJson))),
   };
 }
 
