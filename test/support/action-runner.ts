@@ -35,6 +35,8 @@ export interface RunOptions {
   entry?: 'main' | 'post';
   state?: Record<string, string>;
   timeoutMs?: number;
+  /** Sends SIGTERM to the bundle once its stdout matches, as the runner does when a job is cancelled. */
+  sigtermWhen?: RegExp;
 }
 
 export function newRunnerHome(): string {
@@ -87,7 +89,14 @@ export async function runAction(options: RunOptions = {}): Promise<ActionRun> {
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value;
   Object.assign(env, options.env);
   const script = path.join(repoRoot, 'dist', options.entry === 'post' ? 'post/index.js' : 'index.js');
-  const { code, stdout, stderr } = await spawnCollect(node24, [script], env, workspace, options.timeoutMs ?? 300_000);
+  const { code, stdout, stderr } = await spawnCollect(
+    node24,
+    [script],
+    env,
+    workspace,
+    options.timeoutMs ?? 300_000,
+    options.sigtermWhen,
+  );
   const [outputText, stateText, summary] = await Promise.all([
     fs.readFile(files.output, 'utf8'),
     fs.readFile(files.state, 'utf8'),
@@ -111,12 +120,20 @@ function spawnCollect(
   env: Record<string, string>,
   cwd: string,
   timeoutMs: number,
+  sigtermWhen?: RegExp,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    let signalled = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (sigtermWhen && !signalled && sigtermWhen.test(stdout)) {
+        signalled = true;
+        child.kill('SIGTERM');
+      }
+    });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);

@@ -49,8 +49,8 @@ export interface FluxWorld {
   kubeconfig: string;
   /** A pull request run: plans and comments. Resolves with the run and the PR's head SHA. */
   pullRequest(number: number, inputs?: Record<string, string>): Promise<ActionRun & { headSha: string }>;
-  /** Merges pull request `number` (its head SHA) and runs the push to main. */
-  merge(number: number, headSha: string, inputs?: Record<string, string>): Promise<ActionRun>;
+  /** Merges pull request `number` (its head SHA) and runs the push to main (again, for a re-run). */
+  merge(number: number, headSha: string, inputs?: Record<string, string>, sigtermWhen?: RegExp): Promise<ActionRun>;
   /** A workflow_dispatch on main's head (no pull request behind it). */
   dispatch(inputs?: Record<string, string>): Promise<ActionRun>;
   /** Starts Flux's controllers as soon as the chart's CRDs are Established (once; later calls resolve at once). */
@@ -114,8 +114,16 @@ export async function startFluxWorld(options: WorldOptions): Promise<FluxWorld> 
   const shared = options.inputs({ git, helmRepo, s3 });
   const home = newRunnerHome();
 
-  const run = (eventName: string, ref: string, sha: string, inputs: Record<string, string>, event: unknown = {}) =>
+  const run = (
+    eventName: string,
+    ref: string,
+    sha: string,
+    inputs: Record<string, string>,
+    event: unknown = {},
+    sigtermWhen?: RegExp,
+  ) =>
     runPipeline({
+      sigtermWhen,
       mirror,
       toolCache,
       home,
@@ -167,7 +175,7 @@ export async function startFluxWorld(options: WorldOptions): Promise<FluxWorld> 
       const result = await run('pull_request', `refs/pull/${number}/merge`, nextSha(), inputs, event);
       return { ...result, headSha };
     },
-    async merge(number, headSha, inputs = {}) {
+    async merge(number, headSha, inputs = {}, sigtermWhen) {
       const mergeSha = nextSha();
       github.addPull({
         owner: OWNER,
@@ -177,7 +185,7 @@ export async function startFluxWorld(options: WorldOptions): Promise<FluxWorld> 
         merge_commit_sha: mergeSha,
         commits: [headSha],
       });
-      return run('push', 'refs/heads/main', mergeSha, inputs);
+      return run('push', 'refs/heads/main', mergeSha, inputs, {}, sigtermWhen);
     },
     dispatch(inputs = {}) {
       return run('workflow_dispatch', 'refs/heads/main', nextSha(), inputs);
