@@ -1,133 +1,129 @@
-// The gated apply: modules/root applied for real to a cluster WITHOUT Flux, in one apply, then destroyed.
-// Runs only when FLUXCD_ACCEPT_APPLY is set and KUBECONFIG names a reachable cluster you may change (e.g. a
-// throwaway kind cluster); otherwise it is reported as skipped. It leaves the Flux CRDs behind on purpose (the
-// keep policy under test) and whatever the repository deployed (deletionPolicy Orphan). It needs the REAL
-// providers: tofu installs them from the registry (TF_CLI_CONFIG_FILE is dropped, since the test stand-ins refuse
-// to touch a cluster), or from the CLI config named by FLUXCD_APPLY_TOFURC.
-//
-//   FLUXCD_ACCEPT_APPLY=1 KUBECONFIG=~/.kube/kind npx vitest run test/modules-apply.test.ts
-//   Optional: FLUXCD_APPLY_GIT_URL, FLUXCD_APPLY_GIT_BRANCH, FLUXCD_APPLY_GIT_PATH (default: podinfo's ./kustomize).
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// modules/root applied and removed with the real tofu and providers on a real control plane: installed through a
+// kubeconfig in one apply (chart values merged as documented), then removed (flux.install = false) through DOKS
+// credentials, then installed through DOKS and removed again; with no source at all, what tofu itself says. The
+// DigitalOcean API is a stand-in (someone else's cloud): it hands out this cluster's endpoint, CA and a real
+// service-account token, which the helm and kubectl providers then use against the real API server.
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubeClientFromFile, type KubeClient } from '../src/health/client.js';
-import { waitForFlux } from '../src/health/wait.js';
 import { repoRoot } from './support/action-runner.js';
+import { FLUX2_CHART_VERSION, startHelmRepository, type HelmRepository } from './support/chart-repository.js';
+import { startCluster, type Cluster } from './support/cluster.js';
+import { startDigitalOceanApi, type DigitalOceanApi } from './support/digitalocean-api.js';
 import { tools } from './support/tools.js';
 
-const kubeconfig = process.env.KUBECONFIG?.split(path.delimiter).find(Boolean);
-const accepted = Boolean(process.env.FLUXCD_ACCEPT_APPLY) && Boolean(kubeconfig);
-const reason = accepted ? '' : ' (skipped: set FLUXCD_ACCEPT_APPLY and KUBECONFIG to apply to a real cluster)';
-const APPLY_TIMEOUT_MS = 15 * 60_000;
+const execFileAsync = promisify(execFile);
+const DO_TOKEN = 'dop_v1_removal-test-token';
+const DOKS_NAME = 'dev-ams3';
 
+let cluster: Cluster;
+let helmRepo: HelmRepository;
+let digitalocean: DigitalOceanApi;
 let work: string;
-let client: KubeClient | undefined;
-/** Set once tofu init succeeded: only then is there anything to destroy. */
-let initialised = false;
 
-function tofu(...args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' };
-  delete env.TF_CLI_CONFIG_FILE;
-  if (process.env.FLUXCD_APPLY_TOFURC) env.TF_CLI_CONFIG_FILE = process.env.FLUXCD_APPLY_TOFURC;
-  const run = spawnSync(tools.tofu, [...args, '-no-color'], {
-    cwd: path.join(work, 'root'),
-    env,
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
+beforeAll(async () => {
+  await Promise.all([startCluster().then((c) => (cluster = c)), startHelmRepository().then((r) => (helmRepo = r))]);
+  // The token DOKS would mint: a real service-account token the API server accepts, bound to cluster-admin.
+  await cluster.kubectl(['create', 'serviceaccount', 'doks-admin', '-n', 'kube-system']);
+  await cluster.kubectl([
+    'create',
+    'clusterrolebinding',
+    'doks-admin',
+    '--clusterrole=cluster-admin',
+    '--serviceaccount=kube-system:doks-admin',
+  ]);
+  const clusterToken = (await cluster.kubectl(['create', 'token', 'doks-admin', '-n', 'kube-system'])).trim();
+  digitalocean = await startDigitalOceanApi({
+    token: DO_TOKEN,
+    clusters: [{ name: DOKS_NAME, endpoint: cluster.server, caPem: cluster.caPem, clusterToken }],
   });
-  return { code: run.status, out: `${run.stdout}${run.stderr}`, stdout: run.stdout };
+  work = mkdtempSync(path.join(os.tmpdir(), 'flux-removal-'));
+  cpSync(path.join(repoRoot, 'modules'), work, {
+    recursive: true,
+    filter: (src) => !/(\.terraform|\.terraform\.lock\.hcl|tests)$/.test(src),
+  });
+  writeFileSync(path.join(work, 'root', 'backend_override.tf'), 'terraform {\n  backend "local" {}\n}\n');
+  valuesFile = path.join(work, 'values.yaml');
+  writeFileSync(valuesFile, 'logLevel: debug\nsourceController:\n  resources:\n    requests:\n      memory: 96Mi\n');
+  await tofu('init', '-input=false');
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all([cluster?.stop(), helmRepo?.stop(), digitalocean?.stop()]);
+  if (work) rmSync(work, { recursive: true, force: true });
+}, 120_000);
+
+async function tofu(...args: string[]): Promise<{ code: number; out: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: tools.tofurc,
+    TF_IN_AUTOMATION: '1',
+    SSL_CERT_FILE: helmRepo.caFile,
+    DIGITALOCEAN_TOKEN: DO_TOKEN,
+    DIGITALOCEAN_API_URL: digitalocean?.url,
+  };
+  try {
+    const { stdout, stderr } = await execFileAsync(tools.tofu, [...args, '-no-color'], {
+      cwd: path.join(work, 'root'),
+      env,
+      maxBuffer: 64 << 20,
+    });
+    return { code: 0, out: stdout + stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
 }
 
-const get = async (apiPath: string) => (await client!.get(apiPath, 10_000)).status;
+let valuesFile = '';
 
-describe.skipIf(!accepted)(`modules/root applied to a real cluster${reason}`, () => {
-  beforeAll(async () => {
-    work = mkdtempSync(path.join(os.tmpdir(), 'flux-apply-'));
-    cpSync(path.join(repoRoot, 'modules'), work, {
-      recursive: true,
-      filter: (src) => !/(\.terraform|\.terraform\.lock\.hcl|_override\.tf|\.tfstate(\.backup)?)$/.test(src),
-    });
-    writeFileSync(path.join(work, 'root', 'backend_override.tf'), 'terraform {\n  backend "local" {}\n}\n');
-    // Values precedence on a real release: the file sets both keys, the map overrides one of them.
-    writeFileSync(
-      path.join(work, 'values.yaml'),
-      'logLevel: debug\nsourceController:\n  resources:\n    requests:\n      memory: 96Mi\n',
-    );
-    const flux = {
-      git: {
-        url: process.env.FLUXCD_APPLY_GIT_URL ?? 'https://github.com/stefanprodan/podinfo',
-        branch: process.env.FLUXCD_APPLY_GIT_BRANCH ?? 'master',
-        path: process.env.FLUXCD_APPLY_GIT_PATH ?? './kustomize',
-      },
-      helm: { values_files: [path.join(work, 'values.yaml')], values: { logLevel: 'info' } },
-      cluster: { kubeconfig_path: kubeconfig },
-    };
-    writeFileSync(path.join(work, 'root', 'flux.auto.tfvars.json'), JSON.stringify({ flux }));
-    client = await kubeClientFromFile(kubeconfig!);
-    const init = tofu('init', '-input=false');
-    if (init.code !== 0) throw new Error(`tofu init failed:\n${init.out}`);
-    initialised = true;
-  }, APPLY_TIMEOUT_MS);
-
-  afterAll(() => {
-    client?.close();
-    if (!initialised) {
-      if (work) rmSync(work, { recursive: true, force: true });
-      return;
-    }
-    const destroy = tofu('destroy', '-auto-approve', '-input=false');
-    rmSync(work, { recursive: true, force: true });
-    if (destroy.code !== 0) throw new Error(`tofu destroy failed, clean the cluster by hand:\n${destroy.out}`);
-  }, APPLY_TIMEOUT_MS);
-
-  it(
-    'plans the first install on a cluster without Flux CRDs and applies it in one go',
-    async () => {
-      const crd = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/kustomizations.kustomize.toolkit.fluxcd.io';
-      expect(
-        await get(crd),
-        'the cluster must have no Flux CRDs yet: use a fresh one (a previous run keeps them)',
-      ).toBe(404);
-      const plan = tofu('plan', '-input=false', '-detailed-exitcode', '-out=first.tfplan');
-      expect(plan.code, plan.out).toBe(2);
-      const show = JSON.parse(tofu('show', '-json', 'first.tfplan').stdout) as {
-        resource_changes: { address: string; change: { actions: string[] } }[];
-      };
-      const creates = show.resource_changes.filter((r) => r.change.actions.includes('create')).map((r) => r.address);
-      expect(creates.sort()).toEqual([
-        'module.flux[0].helm_release.flux',
-        'module.flux[0].kubectl_manifest.git_repository',
-        'module.flux[0].kubectl_manifest.kustomization',
-      ]);
-      const apply = tofu('apply', '-input=false', 'first.tfplan');
-      expect(apply.code, apply.out).toBe(0);
-    },
-    APPLY_TIMEOUT_MS,
-  );
-
-  it(
-    'leaves Flux reconciling the repository, with the outputs naming what to watch',
-    async () => {
-      const outputs = JSON.parse(tofu('output', '-json').stdout) as Record<string, { value: string }>;
-      expect(outputs.flux_namespace?.value).toBe('flux-system');
-      const report = await waitForFlux(
-        client!,
-        {
-          namespace: outputs.flux_namespace!.value,
-          gitRepositoryName: outputs.git_repository_name!.value,
-          kustomizationName: outputs.kustomization_name!.value,
+function flux(install: boolean, source: 'kubeconfig' | 'doks' | 'none'): string {
+  const file = path.join(work, `flux-${install}-${source}.tfvars.json`);
+  const cluster_ =
+    source === 'kubeconfig'
+      ? { kubeconfig_path: cluster.kubeconfigPath }
+      : source === 'doks'
+        ? { doks_cluster_name: DOKS_NAME }
+        : {};
+  writeFileSync(
+    file,
+    JSON.stringify({
+      flux: {
+        install,
+        git: install ? { url: 'https://git.example.invalid/fleet' } : {},
+        // Values precedence on a real release: the file sets both keys, the map overrides one of them.
+        helm: {
+          repository: helmRepo.url,
+          chart_version: FLUX2_CHART_VERSION,
+          values_files: [valuesFile],
+          values: { logLevel: 'info' },
         },
-        { timeoutSeconds: 600 },
-      );
-      expect(report.outcome, report.message).toBe('ready');
-    },
-    APPLY_TIMEOUT_MS,
+        cluster: cluster_,
+      },
+    }),
   );
+  return `-var-file=${file}`;
+}
 
-  it('merges chart values as documented: files, then the map, then the module settings', () => {
-    const state = JSON.parse(tofu('show', '-json').stdout) as {
+const releaseInstalled = async () =>
+  (await cluster.kubectl(['get', 'secret', '-n', 'flux-system', '-l', 'owner=helm', '-o', 'name'])).trim() !== '';
+const objects = async () =>
+  (await cluster.kubectl(['get', 'gitrepositories,kustomizations', '-A', '-o', 'name']))
+    .trim()
+    .split('\n')
+    .filter(Boolean);
+
+describe('removal with the real providers, through each cluster source', () => {
+  it('installs through a kubeconfig, then removes through DOKS credentials', async () => {
+    const install = await tofu('apply', '-auto-approve', '-input=false', flux(true, 'kubeconfig'));
+    expect(install.code, install.out.slice(-4000)).toBe(0);
+    expect(await releaseInstalled()).toBe(true);
+    expect(await objects()).toHaveLength(2);
+    // Files, then the map, then the module's own settings: what the release was installed with.
+    const state = JSON.parse((await tofu('show', '-json')).out) as {
       values: {
         root_module: { child_modules: { resources: { address: string; values: Record<string, unknown> }[] }[] };
       };
@@ -141,18 +137,41 @@ describe.skipIf(!accepted)(`modules/root applied to a real cluster${reason}`, ()
       sourceController: { resources: { requests: { memory: '96Mi' } } },
       notificationController: { create: true },
     });
+    const source = await cluster.kubectl(['get', 'deployment', 'source-controller', '-n', 'flux-system', '-o', 'json']);
+    expect(source).toContain('"memory": "96Mi"');
+    expect(source).toContain('--log-level=info');
+
+    const before = digitalocean.requests.length;
+    const removal = await tofu('apply', '-auto-approve', '-input=false', flux(false, 'doks'));
+    expect(removal.code, removal.out.slice(-4000)).toBe(0);
+    expect(removal.out).toMatch(/Destroy complete|Apply complete! Resources: 0 added, 0 changed, 3 destroyed/);
+    expect(await releaseInstalled()).toBe(false);
+    expect(await objects()).toEqual([]);
+    // The credentials came from the DigitalOcean API, as they would from DOKS.
+    expect(digitalocean.requests.slice(before).map((r) => r.path)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^\/v2\/kubernetes\/clusters\/[^/]+\/credentials/)]),
+    );
+    // The CRDs are kept on uninstall.
+    const crds = await cluster.kubectl(['get', 'crd', '-o', 'name']);
+    expect(crds).toContain('gitrepositories.source.toolkit.fluxcd.io');
   });
 
-  it(
-    'keeps the Flux CRDs when the release is uninstalled',
-    async () => {
-      const destroy = tofu('destroy', '-auto-approve', '-input=false');
-      expect(destroy.code, destroy.out).toBe(0);
-      expect(
-        await get('/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gitrepositories.source.toolkit.fluxcd.io'),
-      ).toBe(200);
-      expect(readFileSync(path.join(work, 'root', 'terraform.tfstate'), 'utf8')).not.toContain('"helm_release"');
-    },
-    APPLY_TIMEOUT_MS,
-  );
+  it('installs through DOKS, then an empty state with no source plans nothing after removal', async () => {
+    const install = await tofu('apply', '-auto-approve', '-input=false', flux(true, 'doks'));
+    expect(install.code, install.out.slice(-4000)).toBe(0);
+    expect(await releaseInstalled()).toBe(true);
+
+    // Without any source while the state holds Flux, tofu cannot reach a cluster: the placeholder host fails.
+    const blind = await tofu('plan', '-input=false', '-detailed-exitcode', flux(false, 'none'));
+    expect(blind.code).toBe(1);
+    expect(blind.out).toContain('no-cluster-credentials-given.invalid');
+
+    const removal = await tofu('apply', '-auto-approve', '-input=false', flux(false, 'doks'));
+    expect(removal.code, removal.out.slice(-4000)).toBe(0);
+    expect(await releaseInstalled()).toBe(false);
+
+    const empty = await tofu('plan', '-input=false', '-detailed-exitcode', flux(false, 'none'));
+    expect(empty.code, empty.out.slice(-4000)).toBe(0);
+    expect(empty.out).toContain('No changes.');
+  });
 });
