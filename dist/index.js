@@ -33984,7 +33984,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7861);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3473);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -33993,7 +33993,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7861:
+/***/ 3473:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36974,6 +36974,13 @@ function reviewReason(f) {
         case 'no-recorded-plan':
             return `The merged pull request has no plan comment recording its plan: run the action on the pull request with 'comment: true' before merging, or set 'require-reviewed-plan: false'.${detail}`;
         default:
+            // Not run because another condition already refuses: turning the check off would change nothing, so the
+            // reason says what happens instead (on a pull request: what the push of its merge will check).
+            if (!shouldCheckReviewedPlan(f)) {
+                return f.eventName === 'pull_request'
+                    ? "On merge, the push to main compares its own plan with the plan this pull request's comment records, and applies only if the two are identical."
+                    : 'The plan was not compared with the plan reviewed in its pull request: that check runs once the other conditions hold.';
+            }
             return `The plan was not compared with the plan reviewed in its pull request${f.reviewDetail ? ` (${f.reviewDetail})` : ''}: only 'require-reviewed-plan: false' allows applying without that check.`;
     }
 }
@@ -37097,6 +37104,18 @@ function refusalFailsRun(facts, decision) {
         APPLY_EVENTS.includes(facts.eventName) &&
         facts.ref === MAIN_REF &&
         facts.planExitCode === 2);
+}
+/**
+ * Whether a run that applies nothing still checks Flux's health: the workflow asked for an apply (accept-apply on a
+ * push or dispatch of main, not from a fork) and the plan has no changes. A manual re-run after a failed health wait
+ * is such a run: it must go green only once Flux is Ready, not because there was nothing left to apply.
+ */
+function checksHealthWithoutChanges(facts) {
+    return (APPLY_EVENTS.includes(facts.eventName) &&
+        facts.ref === MAIN_REF &&
+        !isFork(facts) &&
+        facts.acceptApply &&
+        facts.planExitCode === 0);
 }
 
 ;// CONCATENATED MODULE: ./src/gate/render.ts
@@ -37541,13 +37560,14 @@ async function waitForFlux(client, targets, options) {
         lastLine = line;
     };
     for (;;) {
-        const remaining = Math.max(1, deadline - Date.now());
         polls++;
         try {
-            const timeout = Math.min(REQUEST_TIMEOUT_MS, remaining);
+            // Every poll gets the full request timeout, the last one (started at the deadline) too: cut down to what is
+            // left of the wait, it would end in "no answer within 1 ms" from an API that is fine. So the wait can last up
+            // to REQUEST_TIMEOUT_MS longer than the timeout, never more.
             const [source, kustomization] = await Promise.all([
-                fetchObject(client, 'GitRepository', targets.namespace, targets.gitRepositoryName, timeout),
-                fetchObject(client, 'Kustomization', targets.namespace, targets.kustomizationName, timeout),
+                fetchObject(client, 'GitRepository', targets.namespace, targets.gitRepositoryName, REQUEST_TIMEOUT_MS),
+                fetchObject(client, 'Kustomization', targets.namespace, targets.kustomizationName, REQUEST_TIMEOUT_MS),
             ]);
             health = evaluateFlux(source, kustomization);
             lastError = undefined;
@@ -37585,7 +37605,247 @@ async function waitForFlux(client, targets, options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/plan/annotate.ts
+// Turns tofu's diagnostics into workflow annotations, with the file relative to the workspace so GitHub links it.
+
+
+function annotationFile(diagnostic, workingDirectory, workspace) {
+    if (!diagnostic.file)
+        return undefined;
+    const absolute = external_node_path_default().resolve(workingDirectory, diagnostic.file);
+    const relative = external_node_path_default().relative(workspace, absolute);
+    // Outside the workspace (the shipped modules) GitHub cannot link a file: name it in the title instead.
+    return relative.startsWith('..') || external_node_path_default().isAbsolute(relative) ? undefined : relative;
+}
+function annotateDiagnostics(diagnostics, workingDirectory, workspace) {
+    for (const d of diagnostics) {
+        const file = annotationFile(d, workingDirectory, workspace);
+        const where = !file && d.file ? ` (${d.file}${d.line ? `:${d.line}` : ''})` : '';
+        const properties = {
+            title: `tofu: ${d.summary}${where}`,
+            file,
+            startLine: file ? d.line : undefined,
+            endLine: file ? d.endLine : undefined,
+            startColumn: file && d.line === d.endLine ? d.column : undefined,
+        };
+        const message = d.detail ?? d.summary;
+        if (d.severity === 'error')
+            core_error(message, properties);
+        else
+            warning(message, properties);
+    }
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/plan/fingerprint.ts
+// The plan's fingerprint: a hash of what applying it would do, recorded in the PR comment and compared on main so
+// that only the reviewed plan is applied. It hashes a normalised form of the plan JSON, never the text, so that
+// warnings, formatting, timestamps and tofu's version fields cannot cause a false "plan changed".
+
+/** Bump when the canonical form changes, so old and new hashes can never be mistaken for each other. */
+const CANONICAL_VERSION = 'flux-bootstrap-plan-v1';
+// Per resource change, the fields that say what the apply will do; action_reason and other explanations are left
+// out (a newer tofu may word them differently for the same change).
+const CHANGE_FIELDS = ['actions', 'before', 'after', 'after_unknown', 'before_sensitive', 'after_sensitive'];
+const REDACTED = '(sensitive)';
+/**
+ * Replaces the values tofu marks sensitive by a constant. The hash is published in the comment next to the plan
+ * text, which shows everything else: hashing a short secret in the clear would let anyone brute-force it.
+ * Reviewers never saw those values either, so the hash covers what they reviewed: where sensitive values are.
+ */
+function redact(value, sensitive) {
+    if (sensitive === true)
+        return REDACTED;
+    if (!sensitive || typeof sensitive !== 'object' || Object.keys(sensitive).length === 0)
+        return value;
+    if (Array.isArray(value)) {
+        return value.map((item, i) => redact(item, Array.isArray(sensitive) ? sensitive[i] : undefined));
+    }
+    if (value && typeof value === 'object') {
+        const marks = sensitive && typeof sensitive === 'object' && !Array.isArray(sensitive) ? sensitive : {};
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, marks[k])]));
+    }
+    return value;
+}
+function normaliseChange(change) {
+    const normal = {};
+    for (const field of CHANGE_FIELDS)
+        normal[field] = change?.[field] ?? null;
+    normal.before = redact(normal.before ?? null, change?.before_sensitive);
+    normal.after = redact(normal.after ?? null, change?.after_sensitive);
+    normal.replace_paths = change?.replace_paths ?? null;
+    normal.importing = change?.importing ?? null;
+    return normal;
+}
+function isNoOp(change) {
+    const actions = change?.actions;
+    return Array.isArray(actions) && actions.length === 1 && actions[0] === 'no-op';
+}
+/**
+ * Untouched objects (plain no-ops) are left out: their values mirror the current state, so an unrelated apply
+ * between review and merge would otherwise change the hash although this plan would do exactly the same.
+ */
+function resourceChanges(plan) {
+    const list = Array.isArray(plan.resource_changes) ? plan.resource_changes : [];
+    return list
+        .filter((rc) => !isNoOp(rc.change) || (rc.previous_address ?? rc.address) !== rc.address || rc.change?.importing)
+        .map((rc) => ({
+        address: rc.address ?? null,
+        previous_address: rc.previous_address ?? null,
+        deposed: rc.deposed ?? null,
+        mode: rc.mode ?? null,
+        type: rc.type ?? null,
+        provider_name: rc.provider_name ?? null,
+        change: normaliseChange(rc.change),
+    }))
+        .sort((a, b) => compare(`${a.address} ${a.deposed ?? ''}`, `${b.address} ${b.deposed ?? ''}`));
+}
+function outputChanges(plan) {
+    const outputs = (plan.output_changes ?? {});
+    const normal = {};
+    for (const [name, change] of Object.entries(outputs)) {
+        if (!isNoOp(change))
+            normal[name] = normaliseChange(change);
+    }
+    return normal;
+}
+function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * Feeds JSON with object keys sorted at every level to `write`, piece by piece: the same value always gives the
+ * same text, and a 10,000-resource plan is hashed without building its canonical text as one string.
+ */
+function fingerprint_writeCanonicalJson(value, write) {
+    if (Array.isArray(value)) {
+        write('[');
+        value.forEach((item, i) => {
+            if (i > 0)
+                write(',');
+            fingerprint_writeCanonicalJson(item, write);
+        });
+        write(']');
+    }
+    else if (value && typeof value === 'object') {
+        write('{');
+        Object.keys(value)
+            .sort(compare)
+            .forEach((key, i) => {
+            write(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`);
+            fingerprint_writeCanonicalJson(value[key] ?? null, write);
+        });
+        write('}');
+    }
+    else {
+        write(JSON.stringify(value));
+    }
+}
+/** sha256 (hex) of the canonical resource and output changes of `tofu show -json <planfile>`. */
+function planFingerprint(planJson) {
+    if (!planJson || typeof planJson !== 'object' || Array.isArray(planJson)) {
+        throw new Error('plan JSON is not an object (expected the output of `tofu show -json <planfile>`)');
+    }
+    const plan = planJson;
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(CANONICAL_VERSION).update('\n');
+    let pending = '';
+    fingerprint_writeCanonicalJson({ resource_changes: resourceChanges(plan), output_changes: outputChanges(plan) }, (piece) => {
+        pending += piece;
+        if (pending.length >= 65_536) {
+            hash.update(pending);
+            pending = '';
+        }
+    });
+    return hash.update(pending).digest('hex');
+}
+
+;// CONCATENATED MODULE: ./src/report/target.ts
+// Pure: what one PR comment is for. Two runs with the same target share one comment; a matrix over clusters needs
+// one target per cluster, so the default names the configuration and the cluster it reaches.
+
+/** The API server host of the kubeconfig's current context: not secret, and distinct per cluster. */
+function target_kubeconfigServerHost(kubeconfig) {
+    try {
+        const doc = (0,dist/* parse */.qg)(kubeconfig);
+        const context = doc.contexts?.find((c) => c.name === doc['current-context'])?.context;
+        const cluster = doc.clusters?.find((c) => c.name === context?.cluster) ?? doc.clusters?.[0];
+        return cluster?.cluster?.server ? new URL(cluster.cluster.server).host : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+function commentTarget(explicit, configurationLabel, cluster) {
+    if (explicit)
+        return explicit;
+    const where = cluster.doksName ?? (cluster.kubeconfig ? target_kubeconfigServerHost(cluster.kubeconfig) : undefined);
+    return where ? `${configurationLabel}@${where}` : configurationLabel;
+}
+
+;// CONCATENATED MODULE: ./src/review/inputs.ts
+// Pure: the inputs a plan was made with, recorded as hashes next to its fingerprint in the PR comment, so that when
+// main's plan differs from the reviewed one the reason can be named when it is a difference of inputs (the apply
+// job given `reconcile-interval: 3m`, the plan job `2m`). Only the inputs that shape the plan are recorded, each
+// hashed on its own: secrets never (`kubeconfig` counts only by its API server's host, which the default comment
+// target shows anyway), nor `backend-config`, whose values may be credentials and may rightly differ between jobs.
+
+
+
+/** Bump when what is hashed changes, so that old and new hashes can never be compared. */
+const HASH_VERSION = 'flux-bootstrap-input-v1';
+const INPUT_HASH = /^[0-9a-f]{16}$/;
+/** The recorded inputs and their effective values, in action.yml's order. */
+function effectiveValues(inputs) {
+    return [
+        ['git-url', inputs.git.url ?? null],
+        ['git-branch', inputs.git.branch],
+        ['git-path', inputs.git.path],
+        ['git-secret-name', inputs.git.secretName ?? null],
+        ['flux-namespace', inputs.fluxNamespace],
+        ['reconcile-interval', inputs.reconcileInterval],
+        ['prune', inputs.prune],
+        ['install', inputs.install],
+        ['chart-version', inputs.chartVersion ?? null],
+        ['chart-repository', inputs.chartRepository ?? null],
+        ['helm-values', inputs.helmValues],
+        ['helm-values-files', inputs.helmValuesFiles],
+        ['working-directory', inputs.workingDirectory ?? null],
+        ['backend', inputs.backend ?? null],
+        ['tofu-version', inputs.tofuVersion ?? null],
+        ['kubeconfig', inputs.kubeconfig ? (kubeconfigServerHost(inputs.kubeconfig) ?? 'unreadable') : null],
+        ['multitenancy', inputs.multitenancy],
+        ['cluster-name', inputs.clusterName ?? null],
+    ];
+}
+function hashValue(name, value) {
+    const hash = createHash('sha256').update(`${HASH_VERSION}\n${name}\n`);
+    writeCanonicalJson(value, (piece) => hash.update(piece));
+    return hash.digest('hex').slice(0, 16);
+}
+function effectiveInputHashes(inputs) {
+    return Object.fromEntries(effectiveValues(inputs).map(([name, value]) => [name, hashValue(name, value)]));
+}
+/** Reads recorded hashes back from a comment's metadata: undefined for anything but a map of names to hashes. */
+function parseInputHashes(value) {
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+        return undefined;
+    const entries = Object.entries(value);
+    const valid = entries.every(([name, hash]) => /^[a-z][a-z-]{0,40}$/.test(name) && typeof hash === 'string' && INPUT_HASH.test(hash));
+    return valid && entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}
+/** The inputs recorded by both runs whose values differ, in the order of `current`; [] when either has none. */
+function differingInputs(reviewed, current) {
+    if (!reviewed || !current)
+        return [];
+    return Object.keys(current).filter((name) => name in reviewed && reviewed[name] !== current[name]);
+}
+/** How a differing input reads in a message: the kubeconfig differs only by which API server it reaches. */
+function inputLabel(name) {
+    return name === 'kubeconfig' ? "'kubeconfig' (its API server)" : `'${name}'`;
+}
+
 ;// CONCATENATED MODULE: ./src/review/compare.ts
+
 const compare_short = (value) => value.slice(0, 12);
 /** A check that did not run or could not finish; `why` completes "the plan was not compared … (why)". */
 function notChecked(why) {
@@ -37593,7 +37853,9 @@ function notChecked(why) {
 }
 function compareReviewedPlan(currentHash, recorded, pr, 
 /** This run's plan in words ("1 to add, 0 to change, 0 to destroy"), to put next to its fingerprint. */
-currentDescription) {
+currentDescription, 
+/** This run's hashed inputs, to name the ones that differ from the reviewed plan's. */
+currentInputs) {
     if (!pr) {
         return {
             status: 'not-from-pr',
@@ -37630,10 +37892,15 @@ currentDescription) {
     const differences = [
         `Plan fingerprint: reviewed ${compare_short(planHash)} for commit ${compare_short(headSha)}, this run ${compare_short(currentHash)}${current}.`,
     ];
+    const inputs = differingInputs(recorded.metadata.inputs, currentInputs);
+    if (inputs.length > 0) {
+        differences.push(`This job's inputs differ from those the pull request's plan was made with: ${inputs.map(inputLabel).join(', ')}. ` +
+            'Give the plan job and the apply job the same inputs, then open a pull request (an empty commit will do) so that the plan is reviewed.');
+    }
     if (pr.headSha !== undefined && headSha !== pr.headSha) {
         differences.push(`The comment records the plan of commit ${compare_short(headSha)}, but the pull request was merged at ${compare_short(pr.headSha)}: the last push was never planned and reviewed.`);
     }
-    else {
+    else if (inputs.length === 0) {
         differences.push('The reviewed commit is the one merged, so main or the cluster changed after the review: another merge (require branches to be up to date before merging) or changes made outside OpenTofu.');
     }
     return {
@@ -37646,8 +37913,6 @@ currentDescription) {
     };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ../../work/main/node_modules/@actions/github/lib/context.js
 
 
@@ -43246,7 +43511,8 @@ function outputSection(summary) {
 function footer(report) {
     const sha = report.headSha ? inlineCode(report.headSha.slice(0, 12)) : 'unknown';
     const run = report.runUrl ? ` · [Workflow run](${report.runUrl})` : '';
-    return `---\n**On merge to main:** ${report.onMerge}\n\n<sub>Head ${sha}${run} · flux-bootstrap</sub>`;
+    // The gate's sentence carries its own "On merge to main:" (describeOnMerge): shown as it is, with no prefix added.
+    return `---\n${report.onMerge}\n\n<sub>Head ${sha}${run} · flux-bootstrap</sub>`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/scrub.ts
@@ -43344,6 +43610,7 @@ function scrubPlanReport(report, secrets) {
 
 
 
+
 /** GitHub refuses issue comments longer than this many characters. */
 const GITHUB_COMMENT_LIMIT = 65_536;
 /** Room kept free for the apply status that updateCommentStatus adds later (see comment-status.ts). */
@@ -43379,6 +43646,9 @@ function parseCommentMetadata(body) {
     const metadata = { version: 1, target: m.target, headSha: m.headSha, planHash: m.planHash };
     if (m.status)
         metadata.status = m.status;
+    const inputs = parseInputHashes(m.inputs);
+    if (inputs)
+        metadata.inputs = inputs;
     return metadata;
 }
 /** tofu's output starts and ends with blank lines that only take room. */
@@ -43449,9 +43719,10 @@ function renderGroups(layout) {
 }
 /** The hidden marker and the title: the first two blocks of every form of the comment. */
 function heading(report) {
-    const { target, headSha, planHash } = report;
+    const { target, headSha, planHash, inputHashes } = report;
+    const inputs = inputHashes ? { inputs: inputHashes } : {};
     return [
-        metadataMarker({ version: 1, target, headSha, planHash, status: 'planned' }),
+        metadataMarker({ version: 1, target, headSha, planHash, status: 'planned', ...inputs }),
         `### flux-bootstrap plan for ${inlineCode(target)}`,
     ];
 }
@@ -43849,7 +44120,7 @@ async function checkReviewedPlan(request, api = request.token ? githubReviewApi(
     try {
         const pr = await api.findMergedPullRequest(request.sha);
         const recorded = pr ? await api.findPlanComment(pr.number, request.target) : null;
-        return compareReviewedPlan(request.currentHash, recorded, pr, request.currentDescription);
+        return compareReviewedPlan(request.currentHash, recorded, pr, request.currentDescription, request.currentInputs);
     }
     catch (error) {
         return notChecked(`the GitHub API failed: ${error.message}`);
@@ -44007,9 +44278,9 @@ function toolEnvironment(extra = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/apply/outputs.ts
-// Pure reading of `tofu output -json` into the action's Flux outputs. Only plain, non-sensitive string outputs are
-// taken: `tofu output -json` prints sensitive values in clear, so the raw text is never logged and a sensitive
-// output never becomes an action output.
+// Pure reading of `tofu output -json` (or of a plan's planned outputs, or of the tfvars) into the action's Flux
+// outputs. Only plain, non-sensitive string outputs are taken: `tofu output -json` prints sensitive values in clear,
+// so the raw text is never logged and a sensitive output never becomes an action output.
 /** Root configuration output names (modules/root/outputs.tf) → FluxOutputs fields. */
 const OUTPUT_NAMES = {
     fluxNamespace: 'flux_namespace',
@@ -44035,6 +44306,39 @@ function parseFluxOutputs(json) {
     }
     return result;
 }
+/**
+ * The Flux outputs a plan says the configuration will have (`planned_values.outputs` of `tofu show -json`): known,
+ * non-sensitive, non-empty strings only, as parseFluxOutputs takes them from the state. With `install: false` the
+ * shipped root plans them as null: nothing is taken.
+ */
+function plannedFluxOutputs(planJson) {
+    const planned = planJson?.planned_values?.outputs;
+    if (!planned || typeof planned !== 'object')
+        return {};
+    const outputs = planned;
+    const result = {};
+    for (const [field, name] of Object.entries(OUTPUT_NAMES)) {
+        const output = outputs[name];
+        if (output && !output.sensitive && typeof output.value === 'string' && output.value !== '')
+            result[field] = output.value;
+    }
+    return result;
+}
+/** The module's names for the GitRepository and the Kustomization (modules/fluxcd/variables.tf defaults). */
+const SHIPPED_OBJECT_NAME = 'flux-system';
+/**
+ * What the tfvars say the Flux outputs are, for a run without a plan to read them from: the namespace when Flux is
+ * installed, and for the shipped root (which keeps the module's names) the object names too. A root of the user's
+ * own names its objects itself, so nothing is guessed for it.
+ */
+function tfvarsFluxOutputs(inputs) {
+    if (!inputs.install)
+        return {};
+    const names = inputs.workingDirectory
+        ? {}
+        : { gitRepositoryName: SHIPPED_OBJECT_NAME, kustomizationName: SHIPPED_OBJECT_NAME };
+    return { fluxNamespace: inputs.fluxNamespace, ...names };
+}
 /** The action's outputs (action.yml names); empty strings for what the configuration does not output. */
 function fluxActionOutputs(outputs) {
     return {
@@ -44055,6 +44359,32 @@ function fluxActionOutputs(outputs) {
 
 class ApplyError extends Error {
 }
+/**
+ * The log line of one `apply -json` UI line: readableUiLine's, plus the detail of a diagnostic on the lines below its
+ * summary. A provider's message is often all in the detail (the helm provider's "Helm uninstall returned an
+ * information message" names the resources it kept there), and nothing else prints an apply's warnings.
+ */
+function applyUiLine(line) {
+    const shown = readableUiLine(line);
+    if (shown === null || !line.startsWith('{'))
+        return shown;
+    let detail;
+    try {
+        const parsed = JSON.parse(line);
+        detail = parsed.type === 'diagnostic' ? parsed.diagnostic?.detail : undefined;
+    }
+    catch {
+        return shown;
+    }
+    if (typeof detail !== 'string' || detail.trim() === '')
+        return shown;
+    const indented = detail
+        .trimEnd()
+        .split('\n')
+        .map((l) => (l === '' ? '' : `  ${l}`))
+        .join('\n');
+    return `${shown}\n${indented}`;
+}
 /** Refuses anything but an existing plan file: `tofu apply` without one would plan afresh. */
 async function requirePlanFile(planFile) {
     const stat = external_node_path_default().isAbsolute(planFile) ? await external_node_fs_namespaceObject.promises.stat(planFile).catch(() => null) : null;
@@ -44068,7 +44398,7 @@ async function applySavedPlan(request) {
     const run = await runProcess(request.tofu, args, {
         cwd: request.workingDirectory,
         env: request.env,
-        echoLine: readableUiLine,
+        echoLine: applyUiLine,
     });
     const diagnostics = uiDiagnostics(run.stdout);
     if (run.exitCode === 0)
@@ -44097,8 +44427,10 @@ async function readFluxOutputs(request) {
 ;// CONCATENATED MODULE: ./src/apply/stage.ts
 // The gate → apply → health sequence, called by main.ts after the plan and the report. It decides with the pure
 // gate, checks the reviewed plan only when the other gates could allow the apply, applies the saved plan, reads the
-// outputs, updates the PR comment's status and waits for Flux. It never throws for an expected failure: it
-// returns the outputs, the summary section and the messages that fail the run.
+// outputs, updates the PR comment's status and waits for Flux. A run that was asked to apply but has no changes
+// waits for Flux too (a re-run after a failed health wait must not go green on "nothing to apply"). It never throws
+// for an expected failure: it returns the outputs, the summary section and the messages that fail the run.
+
 
 
 
@@ -44121,6 +44453,7 @@ function reviewRequest(request) {
         target: request.target,
         currentHash: request.planHash ?? '',
         currentDescription: request.planDescription,
+        currentInputs: request.inputHashes,
     };
 }
 async function reviewFor(request, facts) {
@@ -44158,11 +44491,28 @@ async function runApplyStage(request) {
     for (const reason of decision.reasons)
         info(`  - ${reason}`);
     if (!decision.apply) {
-        const outputs = { applied: 'false', 'apply-skipped-reason': decision.reasons.join(' '), ...fluxActionOutputs({}) };
+        const outputs = {
+            applied: 'false',
+            'apply-skipped-reason': decision.reasons.join(' '),
+            // Without a plan there are no planned outputs: the tfvars say what the configuration names.
+            ...(request.plan.exitCode === 1 ? fluxActionOutputs(tfvarsFluxOutputs(inputs)) : {}),
+        };
         const applyError = refusalFailsRun(gateFacts, decision)
             ? `${decision.summary} ${decision.reasons.join(' ')}`
             : undefined;
-        return { decision, review, outputs, summary: sections.join('\n'), applyError };
+        if (!checksHealthWithoutChanges(gateFacts) || !inputs.install) {
+            return { decision, review, outputs, summary: sections.join('\n'), applyError };
+        }
+        // Asked to apply, nothing to change: Flux is still checked, so that the run goes green only when it is Ready.
+        info("Nothing to apply; checking Flux's health, since this run was asked to apply.");
+        sections.push("### Apply\n\nNothing to apply: the plan has no changes. Flux's health is checked anyway, as on every run that " +
+            'may apply, so a re-run after a failed health wait goes green only once Flux is Ready.\n');
+        const flux = await readOutputs(request);
+        Object.assign(outputs, knownOutputs(flux));
+        const health = await waitForHealth(request, flux);
+        sections.push(renderHealthSection(health));
+        const healthError = health.outcome === 'ready' ? undefined : health.message;
+        return { decision, review, health, outputs, summary: sections.join('\n'), applyError, healthError };
     }
     const apply = await applySavedPlan({
         tofu: request.tofu,
@@ -44170,15 +44520,16 @@ async function runApplyStage(request) {
         planFile: request.plan.planFile ?? '',
         env: request.env,
     });
+    annotateDiagnostics(apply.diagnostics, request.workingDirectory, context.workspace);
     // No detail from tofu's output on the public comment: the run link carries it, where the runner masks secrets.
     await markReviewedComment(reviewRequest(request), review, apply.applied ? 'applied' : 'apply-failed');
     if (!apply.applied) {
         sections.push(`### Apply\n\n**The apply failed.** See the log and the annotations.\n`);
-        const outputs = { applied: 'false', 'apply-skipped-reason': '', ...fluxActionOutputs({}) };
+        const outputs = { applied: 'false', 'apply-skipped-reason': '' };
         return { decision, review, apply, outputs, summary: sections.join('\n'), applyError: apply.error };
     }
     const flux = await readOutputs(request);
-    const outputs = { applied: 'true', 'apply-skipped-reason': '', ...fluxActionOutputs(flux) };
+    const outputs = { applied: 'true', 'apply-skipped-reason': '', ...knownOutputs(flux) };
     sections.push("### Apply\n\n**Applied this run's saved plan.**\n");
     if (!inputs.install) {
         sections.push('### Flux health\n\nNot checked: `install: false` removes Flux.\n');
@@ -44188,6 +44539,10 @@ async function runApplyStage(request) {
     sections.push(renderHealthSection(health));
     const healthError = health.outcome === 'ready' ? undefined : health.message;
     return { decision, review, apply, health, outputs, summary: sections.join('\n'), healthError };
+}
+/** The action outputs of the values that are known: an output the configuration lacks keeps the planned value. */
+function knownOutputs(flux) {
+    return Object.fromEntries(Object.entries(fluxActionOutputs(flux)).filter(([, value]) => value !== ''));
 }
 async function readOutputs(request) {
     try {
@@ -44213,8 +44568,8 @@ async function waitForHealth(request, flux) {
         return await waitForFlux(client, {
             // The configuration's outputs name the objects; the inputs' defaults stand in for a configuration without them.
             namespace: flux.fluxNamespace ?? request.inputs.fluxNamespace,
-            gitRepositoryName: flux.gitRepositoryName ?? 'flux-system',
-            kustomizationName: flux.kustomizationName ?? 'flux-system',
+            gitRepositoryName: flux.gitRepositoryName ?? SHIPPED_OBJECT_NAME,
+            kustomizationName: flux.kustomizationName ?? SHIPPED_OBJECT_NAME,
         }, {
             timeoutSeconds: request.inputs.healthTimeoutSeconds,
             pollIntervalMs: request.healthPollIntervalMs,
@@ -44238,11 +44593,38 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const INTERVAL_PATTERN = /^[1-9][0-9]*(s|m)$/;
 const EXACT_SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const SCP_FORM = /^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(?!\/\/)(.+)$/;
+/**
+ * What a Git URL may be made of: RFC 3986's unreserved characters, %-escapes, the delimiters of scheme, user, host,
+ * port and path, and the harmless sub-delimiters + , =. Whitespace, quotes, shell characters ($ ; & | ` ( ) ! * '),
+ * backslashes and angle brackets are not part of any repository's URL and break Git, Flux or whatever quotes them.
+ */
+const GIT_URL_CHARACTER = /[A-Za-z0-9\-._~%:/@+,=[\]]/;
+const GIT_URL_EXPECTED = 'expected an https:// or ssh:// URL without query or fragment, made of letters, digits and - . _ ~ % : / @ + , =';
+function characterName(c) {
+    if (c === ' ')
+        return 'a space (" ")';
+    if (c === '\t')
+        return 'a tab';
+    if (c === '\n' || c === '\r')
+        return 'a line break';
+    if (c === '"')
+        return `a double quote ('"')`;
+    if (c === "'")
+        return `a single quote ("'")`;
+    if (/\p{C}|\p{Z}/u.test(c))
+        return `the character U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    return JSON.stringify(c);
+}
 const gitUrl = (value) => {
     const scp = SCP_FORM.exec(value);
     if (scp) {
         return `the scp form is not accepted by Flux; write it as ssh://${scp[1]}@${scp[2]}/${scp[3]}`;
     }
+    const bad = [...value].find((c) => !GIT_URL_CHARACTER.test(c));
+    if (bad !== undefined)
+        return `${characterName(bad)} is not accepted in a Git URL: ${GIT_URL_EXPECTED}`;
+    if (/%(?![0-9A-Fa-f]{2})/.test(value))
+        return '"%" starts no escape: expected %XX with two hexadecimal digits';
     let url;
     try {
         url = new URL(value);
@@ -44257,6 +44639,9 @@ const gitUrl = (value) => {
         return 'expected a host after the scheme';
     if (url.password)
         return 'credentials do not belong in the URL; put them in a Secret named by git-secret-name';
+    if (url.pathname === '' || url.pathname === '/') {
+        return "expected the repository's path after the host, such as https://github.com/acme/fleet";
+    }
     return null;
 };
 /** git check-ref-format rules for a branch name. */
@@ -44439,6 +44824,15 @@ async function resolveConfiguration(inputs, workspace, runDir) {
 // What the run is about, read once from the runner's environment and event payload: the event, the ref, the
 // commit, the pull request and the run's own URL. Everything downstream receives this, never the raw environment.
 
+/**
+ * The run's page, or '' without a run id or a repository to put in it. GITHUB_RUN_ID is read here, not from
+ * github.context, which turns an unset one into NaN (…/actions/runs/NaN on a local run).
+ */
+function runUrl(serverUrl, repository, runId) {
+    if (!/^[1-9][0-9]*$/.test(runId ?? '') || !/^[^/\s]+\/[^/\s]+$/.test(repository))
+        return '';
+    return `${serverUrl}/${repository}/actions/runs/${runId}`;
+}
 function readRunContext() {
     const ctx = github_context;
     const pr = ctx.payload.pull_request;
@@ -44453,7 +44847,7 @@ function readRunContext() {
         repo,
         repository,
         pullRequest: pr?.number ? { number: pr.number, headRepository: pr.head?.repo?.full_name } : undefined,
-        runUrl: `${ctx.serverUrl}/${repository}/actions/runs/${ctx.runId}`,
+        runUrl: runUrl(ctx.serverUrl, repository, process.env.GITHUB_RUN_ID),
         apiUrl: ctx.apiUrl,
         workspace: process.env.GITHUB_WORKSPACE ?? process.cwd(),
     };
@@ -54509,158 +54903,6 @@ function runFailure(facts) {
     return reasons.length > 0 ? reasons.join('\n') : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/plan/annotate.ts
-// Turns tofu's diagnostics into workflow annotations, with the file relative to the workspace so GitHub links it.
-
-
-function annotationFile(diagnostic, workingDirectory, workspace) {
-    if (!diagnostic.file)
-        return undefined;
-    const absolute = external_node_path_default().resolve(workingDirectory, diagnostic.file);
-    const relative = external_node_path_default().relative(workspace, absolute);
-    // Outside the workspace (the shipped modules) GitHub cannot link a file: name it in the title instead.
-    return relative.startsWith('..') || external_node_path_default().isAbsolute(relative) ? undefined : relative;
-}
-function annotateDiagnostics(diagnostics, workingDirectory, workspace) {
-    for (const d of diagnostics) {
-        const file = annotationFile(d, workingDirectory, workspace);
-        const where = !file && d.file ? ` (${d.file}${d.line ? `:${d.line}` : ''})` : '';
-        const properties = {
-            title: `tofu: ${d.summary}${where}`,
-            file,
-            startLine: file ? d.line : undefined,
-            endLine: file ? d.endLine : undefined,
-            startColumn: file && d.line === d.endLine ? d.column : undefined,
-        };
-        const message = d.detail ?? d.summary;
-        if (d.severity === 'error')
-            core_error(message, properties);
-        else
-            warning(message, properties);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/plan/fingerprint.ts
-// The plan's fingerprint: a hash of what applying it would do, recorded in the PR comment and compared on main so
-// that only the reviewed plan is applied. It hashes a normalised form of the plan JSON, never the text, so that
-// warnings, formatting, timestamps and tofu's version fields cannot cause a false "plan changed".
-
-/** Bump when the canonical form changes, so old and new hashes can never be mistaken for each other. */
-const CANONICAL_VERSION = 'flux-bootstrap-plan-v1';
-// Per resource change, the fields that say what the apply will do; action_reason and other explanations are left
-// out (a newer tofu may word them differently for the same change).
-const CHANGE_FIELDS = ['actions', 'before', 'after', 'after_unknown', 'before_sensitive', 'after_sensitive'];
-const REDACTED = '(sensitive)';
-/**
- * Replaces the values tofu marks sensitive by a constant. The hash is published in the comment next to the plan
- * text, which shows everything else: hashing a short secret in the clear would let anyone brute-force it.
- * Reviewers never saw those values either, so the hash covers what they reviewed: where sensitive values are.
- */
-function redact(value, sensitive) {
-    if (sensitive === true)
-        return REDACTED;
-    if (!sensitive || typeof sensitive !== 'object' || Object.keys(sensitive).length === 0)
-        return value;
-    if (Array.isArray(value)) {
-        return value.map((item, i) => redact(item, Array.isArray(sensitive) ? sensitive[i] : undefined));
-    }
-    if (value && typeof value === 'object') {
-        const marks = sensitive && typeof sensitive === 'object' && !Array.isArray(sensitive) ? sensitive : {};
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, marks[k])]));
-    }
-    return value;
-}
-function normaliseChange(change) {
-    const normal = {};
-    for (const field of CHANGE_FIELDS)
-        normal[field] = change?.[field] ?? null;
-    normal.before = redact(normal.before ?? null, change?.before_sensitive);
-    normal.after = redact(normal.after ?? null, change?.after_sensitive);
-    normal.replace_paths = change?.replace_paths ?? null;
-    normal.importing = change?.importing ?? null;
-    return normal;
-}
-function isNoOp(change) {
-    const actions = change?.actions;
-    return Array.isArray(actions) && actions.length === 1 && actions[0] === 'no-op';
-}
-/**
- * Untouched objects (plain no-ops) are left out: their values mirror the current state, so an unrelated apply
- * between review and merge would otherwise change the hash although this plan would do exactly the same.
- */
-function resourceChanges(plan) {
-    const list = Array.isArray(plan.resource_changes) ? plan.resource_changes : [];
-    return list
-        .filter((rc) => !isNoOp(rc.change) || (rc.previous_address ?? rc.address) !== rc.address || rc.change?.importing)
-        .map((rc) => ({
-        address: rc.address ?? null,
-        previous_address: rc.previous_address ?? null,
-        deposed: rc.deposed ?? null,
-        mode: rc.mode ?? null,
-        type: rc.type ?? null,
-        provider_name: rc.provider_name ?? null,
-        change: normaliseChange(rc.change),
-    }))
-        .sort((a, b) => compare(`${a.address} ${a.deposed ?? ''}`, `${b.address} ${b.deposed ?? ''}`));
-}
-function outputChanges(plan) {
-    const outputs = (plan.output_changes ?? {});
-    const normal = {};
-    for (const [name, change] of Object.entries(outputs)) {
-        if (!isNoOp(change))
-            normal[name] = normaliseChange(change);
-    }
-    return normal;
-}
-function compare(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/**
- * Feeds JSON with object keys sorted at every level to `write`, piece by piece: the same value always gives the
- * same text, and a 10,000-resource plan is hashed without building its canonical text as one string.
- */
-function writeCanonicalJson(value, write) {
-    if (Array.isArray(value)) {
-        write('[');
-        value.forEach((item, i) => {
-            if (i > 0)
-                write(',');
-            writeCanonicalJson(item, write);
-        });
-        write(']');
-    }
-    else if (value && typeof value === 'object') {
-        write('{');
-        Object.keys(value)
-            .sort(compare)
-            .forEach((key, i) => {
-            write(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`);
-            writeCanonicalJson(value[key] ?? null, write);
-        });
-        write('}');
-    }
-    else {
-        write(JSON.stringify(value));
-    }
-}
-/** sha256 (hex) of the canonical resource and output changes of `tofu show -json <planfile>`. */
-function planFingerprint(planJson) {
-    if (!planJson || typeof planJson !== 'object' || Array.isArray(planJson)) {
-        throw new Error('plan JSON is not an object (expected the output of `tofu show -json <planfile>`)');
-    }
-    const plan = planJson;
-    const hash = (0,external_node_crypto_.createHash)('sha256').update(CANONICAL_VERSION).update('\n');
-    let pending = '';
-    writeCanonicalJson({ resource_changes: resourceChanges(plan), output_changes: outputChanges(plan) }, (piece) => {
-        pending += piece;
-        if (pending.length >= 65_536) {
-            hash.update(pending);
-            pending = '';
-        }
-    });
-    return hash.update(pending).digest('hex');
-}
-
 ;// CONCATENATED MODULE: ./src/plan/exit-code.ts
 // `tofu plan -detailed-exitcode`: 0 no changes, 2 changes (success), anything else an error. Read, never guessed.
 function interpretPlanExitCode(code) {
@@ -54966,6 +55208,13 @@ async function runConftest(conftest, policies, input, file) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
+// Pure mapping of the stage results onto the action's outputs (action.yml), so every output has one source.
+
+/**
+ * The plan's outputs. With a plan, flux-namespace, git-repository-name and kustomization-name come from its planned
+ * outputs, so every run sets them, not only one that applies; the apply stage replaces them with the state's after
+ * an apply, and gives them from the tfvars when there is no plan.
+ */
 function planOutputs(plan, summary) {
     const count = (n) => String(n ?? 0);
     return {
@@ -54978,6 +55227,7 @@ function planOutputs(plan, summary) {
         'to-import': count(summary?.import),
         'plan-json-path': plan.planJsonPath ?? '',
         'plan-text-path': plan.planTextPath ?? '',
+        ...(plan.planJson === undefined ? {} : fluxActionOutputs(plannedFluxOutputs(plan.planJson))),
     };
 }
 function policyOutputs(policy) {
@@ -55072,29 +55322,6 @@ function renderToolsSection(tools) {
         .map((t) => `| ${t.name} | ${t.version} | \`${t.archiveSha256}\` | ${t.fromCache ? 'tool cache (re-hashed)' : 'downloaded and verified'} |`)
         .join('\n');
     return `### Tools\n\n| tool | version | verified archive SHA-256 | source |\n| --- | --- | --- | --- |\n${rows}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/report/target.ts
-// Pure: what one PR comment is for. Two runs with the same target share one comment; a matrix over clusters needs
-// one target per cluster, so the default names the configuration and the cluster it reaches.
-
-/** The API server host of the kubeconfig's current context: not secret, and distinct per cluster. */
-function kubeconfigServerHost(kubeconfig) {
-    try {
-        const doc = (0,dist/* parse */.qg)(kubeconfig);
-        const context = doc.contexts?.find((c) => c.name === doc['current-context'])?.context;
-        const cluster = doc.clusters?.find((c) => c.name === context?.cluster) ?? doc.clusters?.[0];
-        return cluster?.cluster?.server ? new URL(cluster.cluster.server).host : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-function commentTarget(explicit, configurationLabel, cluster) {
-    if (explicit)
-        return explicit;
-    const where = cluster.doksName ?? (cluster.kubeconfig ? kubeconfigServerHost(cluster.kubeconfig) : undefined);
-    return where ? `${configurationLabel}@${where}` : configurationLabel;
 }
 
 ;// CONCATENATED MODULE: external "node:os"
@@ -56314,18 +56541,58 @@ H1an0ebU4I4TlYfBoEUkYYqBDxvxWW0I/Q01rDebcd6mrGw8lW1EiNZlClLwx9Bv
 ;// CONCATENATED MODULE: ./src/tools/signature.ts
 
 
-/** Replaces the trusted key, for tests that sign their own releases. Every use is logged as a warning. */
+/**
+ * Replaces the trusted key, for tests that sign their own releases. Honoured only together with a `tool-mirror-url`
+ * on a loopback address, which only something on the runner itself (a test) can serve; refused everywhere else, so a
+ * variable leaked into a runner's environment cannot make it trust another key. Every use is logged as a warning.
+ */
 const SIGNING_KEY_ENV = 'FLUX_BOOTSTRAP_OPENTOFU_SIGNING_KEY';
-/** The key to trust: OpenTofu's embedded key, unless SIGNING_KEY_ENV holds another (armored) public key. */
-function trustedOpenTofuKey(env) {
+/**
+ * Whether a mirror URL is on a loopback address literal: 127.0.0.0/8 or [::1]. Names (localhost) are not taken: they
+ * resolve through whatever the runner's resolver says.
+ */
+function isLoopbackMirror(mirrorUrl) {
+    if (!mirrorUrl)
+        return false;
+    let url;
+    try {
+        url = new URL(mirrorUrl);
+    }
+    catch {
+        return false;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        return false;
+    return url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+}
+const EMBEDDED_KEY = {
+    armored: OPENTOFU_KEY_ARMORED,
+    expectedFingerprint: OPENTOFU_KEY_FINGERPRINT,
+    label: `OpenTofu's signing key ${OPENTOFU_KEY_FINGERPRINT}`,
+};
+/**
+ * The key to trust: OpenTofu's embedded key, unless SIGNING_KEY_ENV holds another (armored) public key and the
+ * release files come from a loopback mirror. Throws a ToolInstallError when the variable is set anywhere else.
+ */
+function trustedOpenTofuKey(env, mirrorUrl) {
     const override = env[SIGNING_KEY_ENV]?.trim();
-    if (override)
-        return { armored: override, label: `the key in ${SIGNING_KEY_ENV}` };
-    return {
-        armored: OPENTOFU_KEY_ARMORED,
-        expectedFingerprint: OPENTOFU_KEY_FINGERPRINT,
-        label: `OpenTofu's signing key ${OPENTOFU_KEY_FINGERPRINT}`,
-    };
+    if (!override)
+        return EMBEDDED_KEY;
+    if (!isLoopbackMirror(mirrorUrl)) {
+        let where = "https://github.com (no 'tool-mirror-url')";
+        if (mirrorUrl) {
+            try {
+                where = new URL(mirrorUrl).origin;
+            }
+            catch {
+                where = JSON.stringify(mirrorUrl);
+            }
+        }
+        throw new ToolInstallError(`${SIGNING_KEY_ENV} is set, but a replacement for OpenTofu's signing key is honoured only in tests, with a ` +
+            `'tool-mirror-url' on 127.0.0.1 or [::1]; this run downloads from ${where}. Unset ${SIGNING_KEY_ENV}: ` +
+            `tofu releases are verified with OpenTofu's own key ${OPENTOFU_KEY_FINGERPRINT}.`);
+    }
+    return { armored: override, label: `the key in ${SIGNING_KEY_ENV}` };
 }
 const reason = (error) => (error instanceof Error ? error.message : String(error));
 /** Reads the trusted key and checks its fingerprint; returns the upper-case fingerprint. */
@@ -56606,8 +56873,9 @@ function requiredVersionSpec(files) {
 }
 
 ;// CONCATENATED MODULE: ./src/tools/version-request.ts
-// Which version of each tool to install, and why: the input, else (tofu only) the configuration's own wishes,
-// else the pinned default. The choice is pure; reading the files is the small edge at the bottom.
+// Which version of each tool to install, and why: the input, else (tofu only) the configuration's own wishes, with
+// the pinned, tested version wherever they admit it, else the pinned default. The choice is pure; reading the files is the small edge at the bottom.
+
 
 
 
@@ -56615,7 +56883,21 @@ function requiredVersionSpec(files) {
 /** Pinned defaults; test/tools-versions.test.ts keeps them equal to scripts/tool-versions.env. */
 const PINNED_VERSIONS = { tofu: '1.12.6', conftest: '0.71.1' };
 const VERSION_FILE = '.opentofu-version';
-/** Precedence for tofu: input tofu-version, .opentofu-version, required_version, pinned default. */
+/** Whether a version spec admits one exact version. */
+function admits(spec, version) {
+    if (spec.kind === 'exact')
+        return spec.version === version;
+    if (spec.kind === 'latest')
+        return false;
+    return semver_default().satisfies(version, spec.range);
+}
+/**
+ * Precedence for tofu: input tofu-version, .opentofu-version, then the pinned default when the configuration's
+ * required_version admits it (the shipped root's ">= 1.9.0" does), else the newest release required_version admits.
+ * A constraint is a floor or a window, not a wish for the newest release: taking the pinned, tested version while it
+ * fits keeps a run reproducible (a pull request and the apply of its merge run the same tofu). `latest` or a range
+ * stays available through the input or .opentofu-version.
+ */
 function chooseTofuRequest(sources) {
     if (sources.input)
         return { tool: 'tofu', spec: sources.input, origin: 'input tofu-version' };
@@ -56625,7 +56907,11 @@ function chooseTofuRequest(sources) {
         return { tool: 'tofu', spec: fromFile, origin: fileLabel };
     const required = requiredVersionSpec(sources.moduleFiles);
     if (required) {
-        return { tool: 'tofu', spec: required.spec, origin: `required_version in ${required.files.join(', ')}` };
+        const where = `required_version in ${required.files.join(', ')}`;
+        if (admits(required.spec, PINNED_VERSIONS.tofu)) {
+            return { ...pinned('tofu'), origin: `pinned default, which ${where} admits` };
+        }
+        return { tool: 'tofu', spec: required.spec, origin: where };
     }
     return pinned('tofu');
 }
@@ -56679,6 +56965,8 @@ async function installTools(request) {
     if (!runnerTemp)
         throw new ToolInstallError('RUNNER_TEMP is not set: the tools stage needs a scratch directory.');
     const platform = releasePlatform(process.platform, process.arch);
+    // First, before any file is read or fetched: a replaced signing key outside a test stops the run here.
+    const tofuKey = trustedOpenTofuKey(process.env, request.mirrorUrl);
     const sources = await readTofuVersionSources(request.tofuVersion, request.workingDirectory);
     const requests = [chooseTofuRequest(sources), conftestRequest(request.conftestVersion)];
     await external_node_fs_namespaceObject.promises.mkdir(runnerTemp, { recursive: true });
@@ -56691,6 +56979,7 @@ async function installTools(request) {
             mirrorUrl: request.mirrorUrl,
             githubApiUrl: process.env.GITHUB_API_URL,
             githubToken: request.githubToken,
+            tofuKey,
         };
         // Both settle before the scratch directory goes, so a failure of one never races the other's download.
         const [tofu, conftest] = await Promise.allSettled(requests.map((r) => installTool(r, ctx)));
@@ -56713,7 +57002,11 @@ function combinedError(results) {
 }
 async function installTool(request, ctx) {
     const version = await resolveVersion(request, ctx);
-    const hit = await findVerifiedCache(request.tool, version, ctx.arch);
+    const cached = await findVerifiedCache(request.tool, version, ctx.arch);
+    const hit = cached && signedByTrustedKey(cached.record, ctx.tofuKey) ? cached : undefined;
+    if (cached && !hit) {
+        info(`${request.tool} ${version}: the cached binary was verified with another key (${cached.record.signedBy ?? 'none recorded'}) than the one this run trusts; installing it again from a verified download.`);
+    }
     if (hit) {
         info(`${request.tool} ${version} (${request.origin}): tool cache hit, binary SHA-256 ${hit.record.binarySha256} re-verified.`);
         return toInstalled(hit.record, hit.binaryPath, true);
@@ -56724,6 +57017,15 @@ async function installTool(request, ctx) {
     info(`${request.tool} ${version} (${request.origin}): installed ${binary} (binary SHA-256 ${record.binarySha256}).`);
     return toInstalled(record, binary, false);
 }
+/**
+ * Whether a cached tofu was verified with a key this run trusts: OpenTofu's own, unless a test's key is in force. A
+ * binary a test signed with its own key is never handed to a run that trusts only OpenTofu's.
+ */
+function signedByTrustedKey(record, key) {
+    if (record.tool !== 'tofu' || !key.expectedFingerprint)
+        return true;
+    return record.signedBy?.toUpperCase() === key.expectedFingerprint.toUpperCase();
+}
 function toInstalled(record, binary, fromCache) {
     return { name: record.tool, version: record.version, binary, archiveSha256: record.archiveSha256, fromCache };
 }
@@ -56732,7 +57034,7 @@ async function downloadVerified(request, version, ctx, scratch) {
     const { tool } = request;
     const base = releaseDownloadBase(tool, version, ctx.mirrorUrl);
     const archive = archiveName(tool, version, ctx.platform);
-    const trusted = await trustedArchiveDigest(tool, version, base, archive, scratch);
+    const trusted = await trustedArchiveDigest(tool, version, base, archive, scratch, ctx.tofuKey);
     const what = `${tool} ${version}'s archive ${archive}`;
     const archivePath = await downloadFile(`${base}/${archive}`, scratch, archive, what);
     const archiveSha256 = sha256File(archivePath);
@@ -56755,18 +57057,17 @@ async function downloadVerified(request, version, ctx, scratch) {
     return { record, binaryPath };
 }
 /** The archive's digest from the release checksum file, trusted only after (for tofu) its signature verifies. */
-async function trustedArchiveDigest(tool, version, base, archive, scratch) {
+async function trustedArchiveDigest(tool, version, base, archive, scratch, key) {
     const sumsName = checksumFileName(tool, version);
     const what = `${tool} ${version}'s checksum file ${sumsName}`;
     const sums = await downloadBytes(`${base}/${sumsName}`, scratch, sumsName, what);
-    const signedBy = tool === 'tofu' ? await verifyChecksumSignature(sums, sumsName, version, base, scratch) : undefined;
+    const signedBy = tool === 'tofu' ? await verifyChecksumSignature(sums, sumsName, version, base, scratch, key) : undefined;
     const digest = expectedDigest(sums.toString('utf8'), sumsName, archive);
     return signedBy
         ? { digest, source: `from ${sumsName}, signed by ${signedBy}`, signedBy }
         : { digest, source: `from ${sumsName}` };
 }
-async function verifyChecksumSignature(sums, sumsName, version, base, scratch) {
-    const key = trustedOpenTofuKey(process.env);
+async function verifyChecksumSignature(sums, sumsName, version, base, scratch, key) {
     const sigName = signatureFileName(version);
     const signature = await downloadBytes(`${base}/${sigName}`, scratch, sigName, `tofu ${version}'s signature ${sigName}`);
     const signer = await verifyDetachedSignature(sums, signature, key, { data: sumsName, signature: sigName });
