@@ -103,6 +103,7 @@ export async function run(): Promise<void> {
         onMerge: describeOnMerge(gateInputs),
         planHash,
         planTextPath: plan.planTextPath,
+        providers: plan.providers,
       },
       { secrets: secretValues(inputs) },
     );

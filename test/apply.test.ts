@@ -175,7 +175,15 @@ describe('parseFluxOutputs', () => {
     const planJson: unknown = JSON.parse(stdout);
     // Known at plan time: taken. Known only after apply (the resource's id): left out.
     expect(plannedFluxOutputs(planJson)).toEqual({ fluxNamespace: 'gitops', gitRepositoryName: 'fleet' });
-    const plan = { exitCode: 2, hasChanges: true, failed: false, diagnostics: [], planText: '', planJson } as PlanRun;
+    const plan = {
+      exitCode: 2,
+      hasChanges: true,
+      failed: false,
+      diagnostics: [],
+      planText: '',
+      planJson,
+      providers: {},
+    } as PlanRun;
     expect(planOutputs(plan, undefined)).toMatchObject({
       'flux-namespace': 'gitops',
       'git-repository-name': 'fleet',

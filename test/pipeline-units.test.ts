@@ -6,7 +6,7 @@ import { parseInputs, type ActionInputs } from '../src/inputs/schema.js';
 import { runFailure } from '../src/outcome.js';
 import { describeDiagnostics, readableUiLine, uiDiagnostics, validateDiagnostics } from '../src/plan/diagnostics.js';
 import { interpretPlanExitCode } from '../src/plan/exit-code.js';
-import { backendArgs, removalWithoutCluster, stateAddresses } from '../src/plan/run.js';
+import { backendArgs, providerSelections, removalWithoutCluster, stateAddresses } from '../src/plan/run.js';
 import { backendBlock } from '../src/configuration.js';
 import { mergePolicyReports, parseConftestOutput } from '../src/policy/findings.js';
 import { planComment } from '../src/report/publish.js';
@@ -170,6 +170,25 @@ describe('removal without cluster credentials', () => {
     expect(problem).toMatch(/^Input 'install' is false and the state still holds/);
     expect(problem).toContain('module.flux[0].helm_release.flux');
     expect(problem).toContain("Give 'kubeconfig', or 'cluster-name' with 'digitalocean-token'");
+  });
+});
+
+describe('providerSelections', () => {
+  it('reads what init selected from tofu version -json, by short source address', () => {
+    const json = JSON.stringify({
+      terraform_version: '1.12.6',
+      provider_selections: {
+        'registry.opentofu.org/hashicorp/helm': '3.2.0',
+        'registry.opentofu.org/alekc/kubectl': '2.2.0',
+        'example.com/acme/thing': '1.0.0',
+      },
+    });
+    expect(providerSelections(json)).toEqual({
+      'hashicorp/helm': '3.2.0',
+      'alekc/kubectl': '2.2.0',
+      'example.com/acme/thing': '1.0.0',
+    });
+    expect(providerSelections('not json')).toEqual({});
   });
 });
 

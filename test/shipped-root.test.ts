@@ -108,6 +108,10 @@ describe('the shipped root, planned for real', () => {
     const asked = helmRepo.requests.slice(before);
     expect(asked).toContain('/index.yaml');
     expect(asked.some((p) => p.endsWith(`flux2-${FLUX2_CHART_VERSION}.tgz`))).toBe(true);
+    // The report records the exact providers the plan was made with: those the shipped root pins.
+    expect(run.summary).toContain(
+      'Providers: `alekc/kubectl` 2.2.0, `digitalocean/digitalocean` 2.68.0, `hashicorp/helm` 3.2.0',
+    );
     // The gate read a remote backend from init's record: the merge would apply this plan.
     expect(run.summary).toContain('On merge to main: this plan will be applied');
     // S3-native locking: the plan took its lock in the bucket and released it.

@@ -38,10 +38,32 @@ export interface PlanRun extends PlanOutcome {
   planTextPath?: string;
   planJson?: unknown;
   planText: string;
+  /** The providers init selected, by source address (`tofu version -json`): what this plan was made with. */
+  providers: Record<string, string>;
 }
 
-function failed(step: PlanRun['failedStep'], error: string, diagnostics: Diagnostic[], planText = ''): PlanRun {
-  return { exitCode: 1, hasChanges: false, failed: true, failedStep: step, error, diagnostics, planText };
+function failed(
+  step: PlanRun['failedStep'],
+  error: string,
+  diagnostics: Diagnostic[],
+  planText = '',
+  providers: Record<string, string> = {},
+): PlanRun {
+  return { exitCode: 1, hasChanges: false, failed: true, failedStep: step, error, diagnostics, planText, providers };
+}
+
+/** Pure: `tofu version -json`'s provider selections, `registry.opentofu.org/` left out; {} when unreadable. */
+export function providerSelections(json: string): Record<string, string> {
+  try {
+    const selections = (JSON.parse(json) as { provider_selections?: Record<string, unknown> }).provider_selections;
+    return Object.fromEntries(
+      Object.entries(selections ?? {})
+        .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+        .map(([source, version]) => [source.replace(/^registry\.opentofu\.org\//, ''), version]),
+    );
+  } catch {
+    return {};
+  }
 }
 
 const LOCK_TIMEOUT = '3m';
@@ -91,6 +113,8 @@ export async function runPlan(request: PlanRequest): Promise<PlanRun> {
     return failed('init', `tofu init failed (exit ${init.exitCode}):\n${reason}`, initFindings);
   }
 
+  const providers = providerSelections((await run(['version', '-json'], () => null)).stdout);
+
   if (request.noClusterCredentials) {
     // `show -json` without a plan file prints the current state (`{"format_version":…}` alone when there is none).
     const state = await run(['show', '-json', '-no-color'], () => null);
@@ -98,14 +122,14 @@ export async function runPlan(request: PlanRequest): Promise<PlanRun> {
       state.exitCode === 0
         ? removalWithoutCluster(stateAddresses(state.stdout))
         : `tofu show failed (exit ${state.exitCode}), so it is not known whether the state holds Flux: give the cluster credentials ('kubeconfig', or 'cluster-name' with 'digitalocean-token').\n${state.stderr.trim()}`;
-    if (problem) return failed('credentials', problem, []);
+    if (problem) return failed('credentials', problem, [], '', providers);
   }
 
   const validate = await run(['validate', '-json', '-no-color'], () => null);
   const validateFindings = validateDiagnostics(validate.stdout);
   if (validate.exitCode !== 0) {
     const reason = describeDiagnostics(validateFindings) || validate.stderr.trim();
-    return failed('validate', `tofu validate failed:\n${reason}`, validateFindings);
+    return failed('validate', `tofu validate failed:\n${reason}`, validateFindings, '', providers);
   }
 
   const planFile = path.join(request.outputDirectory, 'tfplan');
@@ -124,7 +148,7 @@ export async function runPlan(request: PlanRequest): Promise<PlanRun> {
   const outcome = interpretPlanExitCode(plan.exitCode);
   if (outcome.failed) {
     const reason = describeDiagnostics(diagnostics) || plan.stderr.trim() || `exit code ${plan.exitCode}`;
-    return failed('plan', `tofu plan failed:\n${reason}`, diagnostics, plan.stdout);
+    return failed('plan', `tofu plan failed:\n${reason}`, diagnostics, plan.stdout, providers);
   }
 
   const [json, text] = await Promise.all([
@@ -132,7 +156,7 @@ export async function runPlan(request: PlanRequest): Promise<PlanRun> {
     runProcess(tofu, ['show', '-no-color', planFile], { cwd, env, echo: false }),
   ]);
   if (json.exitCode !== 0 || text.exitCode !== 0) {
-    return failed('show', `tofu show failed: ${json.stderr.trim() || text.stderr.trim()}`, diagnostics);
+    return failed('show', `tofu show failed: ${json.stderr.trim() || text.stderr.trim()}`, diagnostics, '', providers);
   }
   const planJsonPath = path.join(request.outputDirectory, 'plan.json');
   const planTextPath = path.join(request.outputDirectory, 'plan.txt');
@@ -148,5 +172,6 @@ export async function runPlan(request: PlanRequest): Promise<PlanRun> {
     planTextPath,
     planJson: JSON.parse(json.stdout) as unknown,
     planText: text.stdout,
+    providers,
   };
 }

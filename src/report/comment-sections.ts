@@ -220,6 +220,11 @@ export function outputSection(summary: PlanSummary | undefined): ListSection | u
 export function footer(report: PlanReport): string {
   const sha = report.headSha ? inlineCode(report.headSha.slice(0, 12)) : 'unknown';
   const run = report.runUrl ? ` · [Workflow run](${report.runUrl})` : '';
+  // What the reviewed plan was made with, so a reviewer can tell a provider bump from a change of their own.
+  const providers = Object.entries(report.providers ?? {})
+    .map(([source, version]) => `${inlineCode(source)} ${version}`)
+    .join(', ');
+  const made = providers ? ` · Providers: ${providers}` : '';
   // The gate's sentence carries its own "On merge to main:" (describeOnMerge): shown as it is, with no prefix added.
-  return `---\n${report.onMerge}\n\n<sub>Head ${sha}${run} · flux-bootstrap</sub>`;
+  return `---\n${report.onMerge}\n\n<sub>Head ${sha}${run}${made} · flux-bootstrap</sub>`;
 }

@@ -57,6 +57,8 @@ export interface PlanReport {
   inputHashes?: InputHashes;
   /** Where the full plan text is on the runner (the `plan-text-path` output), named when the text is cut. */
   planTextPath?: string;
+  /** The provider versions the plan was made with, by source (`hashicorp/helm` → `3.2.0`). */
+  providers?: Record<string, string>;
 }
 
 export interface RenderOptions {
