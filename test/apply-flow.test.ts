@@ -23,7 +23,10 @@ import {
 import { fixtureWorkspace, runPipeline, sharedToolCache } from './support/pipeline.js';
 import { startReleaseMirror, type ReleaseMirror } from './support/release-mirror.js';
 
-const wired = readFileSync(path.join(repoRoot, 'src', 'main.ts'), 'utf8').includes('runApplyStage(');
+const mainTs = readFileSync(path.join(repoRoot, 'src', 'main.ts'), 'utf8');
+const wired = mainTs.includes('runApplyStage(');
+// Item 15 of issue 14: main.ts passes effectiveInputHashes(inputs) to the comment and to the apply stage.
+const recordsInputs = mainTs.includes('effectiveInputHashes(');
 
 const OWNER = 'wildside';
 const REPO = 'infra';
@@ -236,6 +239,88 @@ describe.skipIf(!wired)(`apply flow on main${wired ? '' : ' (WAITING FOR WIRING:
       kube.script('Kustomization', 'flux-system', 'flux-system', [kustomizationReady]);
     }
   });
+
+  it('sets the Flux outputs from the plan on a run that applies nothing', async () => {
+    const run = await push(fixtureWorkspace('changes'), { 'accept-apply': 'false', 'flux-namespace': 'gitops' });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs).toMatchObject({
+      applied: 'false',
+      'flux-namespace': 'gitops',
+      'git-repository-name': 'flux-system',
+      'kustomization-name': 'flux-system',
+    });
+  });
+
+  it('a re-run with no changes after a failed health wait checks Flux again, and goes green only once it is Ready', async () => {
+    const failing: ObjectState = {
+      ready: { status: 'False', reason: 'BuildFailed', message: 'kustomization path not found: clusters/dev' },
+      lastAttemptedRevision: REV,
+    };
+    const workspace = fixtureWorkspace('changes');
+    try {
+      kube.script('Kustomization', 'flux-system', 'flux-system', [failing]);
+      const first = await push(workspace, { 'require-reviewed-plan': 'false' });
+      expect(first.code).toBe(1);
+      expect(first.outputs.applied).toBe('true');
+
+      const rerun = await push(workspace, { 'require-reviewed-plan': 'false' }, nextSha());
+      expect(rerun.code).toBe(1);
+      expect(rerun.outputs).toMatchObject({ 'plan-exitcode': '0', applied: 'false' });
+      expect(rerun.stdout).toMatch(/^::error::.*Kustomization flux-system\/flux-system is not ready: BuildFailed/m);
+      expect(rerun.summary).toContain('Nothing to apply: the plan has no changes.');
+
+      kube.script('Kustomization', 'flux-system', 'flux-system', [kustomizationReady]);
+      const fixed = await push(workspace, { 'require-reviewed-plan': 'false' }, nextSha());
+      expect(fixed.code, fixed.stdout).toBe(0);
+      expect(fixed.summary).toContain('**Flux is ready.**');
+    } finally {
+      kube.script('Kustomization', 'flux-system', 'flux-system', [kustomizationReady]);
+    }
+  });
+
+  it.skipIf(!recordsInputs)(
+    `names the input that differs when main's plan is not the reviewed one${recordsInputs ? '' : ' (WAITING FOR WIRING: main.ts → effectiveInputHashes)'}`,
+    async () => {
+      const workspace = fixtureWorkspace('changes');
+      const prHead = nextSha();
+      const shared = {
+        kubeconfig,
+        'github-token': githubToken,
+        'accept-apply': 'true',
+        'allow-local-state': 'true',
+        target: 'config',
+      };
+      const pr = await runPipeline({
+        mirror,
+        toolCache,
+        workspace,
+        sha: nextSha(),
+        eventName: 'pull_request',
+        ref: 'refs/pull/74/merge',
+        event: { pull_request: { number: 74, head: { sha: prHead, repo: { full_name: `${OWNER}/${REPO}` } } } },
+        inputs: { ...shared, comment: 'true', 'reconcile-interval': '2m' },
+        env: { GITHUB_API_URL: github.url, GITHUB_REPOSITORY: `${OWNER}/${REPO}` },
+      });
+      expect(pr.code, pr.stdout).toBe(0);
+      const mergeSha = nextSha();
+      github.addPull({
+        owner: OWNER,
+        repo: REPO,
+        number: 74,
+        merged_at: '2026-01-04T00:00:00Z',
+        merge_commit_sha: mergeSha,
+        commits: [prHead],
+      });
+      const main = await push(workspace, { 'reconcile-interval': '3m' }, mergeSha);
+      expect(main.code).toBe(1);
+      expect(main.outputs.applied).toBe('false');
+      expect(main.outputs['apply-skipped-reason']).toContain(
+        "This job's inputs differ from those the pull request's plan was made with: 'reconcile-interval'.",
+      );
+      expect(main.outputs['apply-skipped-reason']).not.toContain('outside OpenTofu');
+      expect(existsSync(path.join(workspace, 'config', 'terraform.tfstate'))).toBe(false);
+    },
+  );
 
   it('leaves no secret in anything it wrote, and the post step removes the kubeconfig', async () => {
     const workspace = fixtureWorkspace('changes');
