@@ -21,6 +21,7 @@ import { planOutputs, policyOutputs } from './report/outputs.js';
 import { planComment, publishComment } from './report/publish.js';
 import { renderInputsSection, renderToolsSection } from './report/summary.js';
 import { commentTarget } from './report/target.js';
+import { effectiveInputHashes } from './review/inputs.js';
 import { createRunDirectory } from './run-directory.js';
 import { writeTfvars } from './tfvars/write.js';
 import { installTools } from './tools/install.js';
@@ -35,6 +36,7 @@ export async function run(): Promise<void> {
     const parsed = readInputs();
     if (!parsed.ok) return reportInputErrors(parsed.errors);
     const inputs = parsed.inputs;
+    const inputHashes = effectiveInputHashes(inputs);
     const context = readRunContext();
     const runDir = await createRunDirectory();
     const config = await resolveConfiguration(inputs, context.workspace, runDir);
@@ -102,6 +104,7 @@ export async function run(): Promise<void> {
         },
         onMerge: describeOnMerge(gateInputs),
         planHash,
+        inputHashes,
         planTextPath: plan.planTextPath,
         providers: plan.providers,
       },
@@ -123,6 +126,7 @@ export async function run(): Promise<void> {
       plan: { exitCode: plan.exitCode, planFile: plan.planFile },
       planHash,
       planDescription: summary && planCounts(summary),
+      inputHashes,
       policyPassed: policy.result === 'pass',
       target,
       tofu: tools.tofu.binary,
