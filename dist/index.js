@@ -37717,13 +37717,13 @@ function compare(a, b) {
  * Feeds JSON with object keys sorted at every level to `write`, piece by piece: the same value always gives the
  * same text, and a 10,000-resource plan is hashed without building its canonical text as one string.
  */
-function fingerprint_writeCanonicalJson(value, write) {
+function writeCanonicalJson(value, write) {
     if (Array.isArray(value)) {
         write('[');
         value.forEach((item, i) => {
             if (i > 0)
                 write(',');
-            fingerprint_writeCanonicalJson(item, write);
+            writeCanonicalJson(item, write);
         });
         write(']');
     }
@@ -37733,7 +37733,7 @@ function fingerprint_writeCanonicalJson(value, write) {
             .sort(compare)
             .forEach((key, i) => {
             write(`${i > 0 ? ',' : ''}${JSON.stringify(key)}:`);
-            fingerprint_writeCanonicalJson(value[key] ?? null, write);
+            writeCanonicalJson(value[key] ?? null, write);
         });
         write('}');
     }
@@ -37749,7 +37749,7 @@ function planFingerprint(planJson) {
     const plan = planJson;
     const hash = (0,external_node_crypto_.createHash)('sha256').update(CANONICAL_VERSION).update('\n');
     let pending = '';
-    fingerprint_writeCanonicalJson({ resource_changes: resourceChanges(plan), output_changes: outputChanges(plan) }, (piece) => {
+    writeCanonicalJson({ resource_changes: resourceChanges(plan), output_changes: outputChanges(plan) }, (piece) => {
         pending += piece;
         if (pending.length >= 65_536) {
             hash.update(pending);
@@ -37764,7 +37764,7 @@ function planFingerprint(planJson) {
 // one target per cluster, so the default names the configuration and the cluster it reaches.
 
 /** The API server host of the kubeconfig's current context: not secret, and distinct per cluster. */
-function target_kubeconfigServerHost(kubeconfig) {
+function kubeconfigServerHost(kubeconfig) {
     try {
         const doc = (0,dist/* parse */.qg)(kubeconfig);
         const context = doc.contexts?.find((c) => c.name === doc['current-context'])?.context;
@@ -37778,7 +37778,7 @@ function target_kubeconfigServerHost(kubeconfig) {
 function commentTarget(explicit, configurationLabel, cluster) {
     if (explicit)
         return explicit;
-    const where = cluster.doksName ?? (cluster.kubeconfig ? target_kubeconfigServerHost(cluster.kubeconfig) : undefined);
+    const where = cluster.doksName ?? (cluster.kubeconfig ? kubeconfigServerHost(cluster.kubeconfig) : undefined);
     return where ? `${configurationLabel}@${where}` : configurationLabel;
 }
 
@@ -37818,7 +37818,7 @@ function effectiveValues(inputs) {
     ];
 }
 function hashValue(name, value) {
-    const hash = createHash('sha256').update(`${HASH_VERSION}\n${name}\n`);
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(`${HASH_VERSION}\n${name}\n`);
     writeCanonicalJson(value, (piece) => hash.update(piece));
     return hash.digest('hex').slice(0, 16);
 }
@@ -43511,8 +43511,13 @@ function outputSection(summary) {
 function footer(report) {
     const sha = report.headSha ? inlineCode(report.headSha.slice(0, 12)) : 'unknown';
     const run = report.runUrl ? ` · [Workflow run](${report.runUrl})` : '';
+    // What the reviewed plan was made with, so a reviewer can tell a provider bump from a change of their own.
+    const providers = Object.entries(report.providers ?? {})
+        .map(([source, version]) => `${inlineCode(source)} ${version}`)
+        .join(', ');
+    const made = providers ? ` · Providers: ${providers}` : '';
     // The gate's sentence carries its own "On merge to main:" (describeOnMerge): shown as it is, with no prefix added.
-    return `---\n${report.onMerge}\n\n<sub>Head ${sha}${run} · flux-bootstrap</sub>`;
+    return `---\n${report.onMerge}\n\n<sub>Head ${sha}${run}${made} · flux-bootstrap</sub>`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/scrub.ts
@@ -54921,8 +54926,20 @@ function interpretPlanExitCode(code) {
 
 
 
-function failed(step, error, diagnostics, planText = '') {
-    return { exitCode: 1, hasChanges: false, failed: true, failedStep: step, error, diagnostics, planText };
+function failed(step, error, diagnostics, planText = '', providers = {}) {
+    return { exitCode: 1, hasChanges: false, failed: true, failedStep: step, error, diagnostics, planText, providers };
+}
+/** Pure: `tofu version -json`'s provider selections, `registry.opentofu.org/` left out; {} when unreadable. */
+function providerSelections(json) {
+    try {
+        const selections = JSON.parse(json).provider_selections;
+        return Object.fromEntries(Object.entries(selections ?? {})
+            .filter((entry) => typeof entry[1] === 'string')
+            .map(([source, version]) => [source.replace(/^registry\.opentofu\.org\//, ''), version]));
+    }
+    catch {
+        return {};
+    }
 }
 const LOCK_TIMEOUT = '3m';
 function backendArgs(settings) {
@@ -54957,6 +54974,7 @@ async function runPlan(request) {
         const reason = describeDiagnostics(initFindings) || init.stderr.trim() || `exit code ${init.exitCode}`;
         return failed('init', `tofu init failed (exit ${init.exitCode}):\n${reason}`, initFindings);
     }
+    const providers = providerSelections((await run(['version', '-json'], () => null)).stdout);
     if (request.noClusterCredentials) {
         // `show -json` without a plan file prints the current state (`{"format_version":…}` alone when there is none).
         const state = await run(['show', '-json', '-no-color'], () => null);
@@ -54964,13 +54982,13 @@ async function runPlan(request) {
             ? removalWithoutCluster(stateAddresses(state.stdout))
             : `tofu show failed (exit ${state.exitCode}), so it is not known whether the state holds Flux: give the cluster credentials ('kubeconfig', or 'cluster-name' with 'digitalocean-token').\n${state.stderr.trim()}`;
         if (problem)
-            return failed('credentials', problem, []);
+            return failed('credentials', problem, [], '', providers);
     }
     const validate = await run(['validate', '-json', '-no-color'], () => null);
     const validateFindings = validateDiagnostics(validate.stdout);
     if (validate.exitCode !== 0) {
         const reason = describeDiagnostics(validateFindings) || validate.stderr.trim();
-        return failed('validate', `tofu validate failed:\n${reason}`, validateFindings);
+        return failed('validate', `tofu validate failed:\n${reason}`, validateFindings, '', providers);
     }
     const planFile = external_node_path_default().join(request.outputDirectory, 'tfplan');
     // A pull request's plan may overlap the apply of main for the same state: wait for its lock rather than fail.
@@ -54988,14 +55006,14 @@ async function runPlan(request) {
     const outcome = interpretPlanExitCode(plan.exitCode);
     if (outcome.failed) {
         const reason = describeDiagnostics(diagnostics) || plan.stderr.trim() || `exit code ${plan.exitCode}`;
-        return failed('plan', `tofu plan failed:\n${reason}`, diagnostics, plan.stdout);
+        return failed('plan', `tofu plan failed:\n${reason}`, diagnostics, plan.stdout, providers);
     }
     const [json, text] = await Promise.all([
         run(['show', '-json', planFile], () => null),
         runProcess(tofu, ['show', '-no-color', planFile], { cwd, env, echo: false }),
     ]);
     if (json.exitCode !== 0 || text.exitCode !== 0) {
-        return failed('show', `tofu show failed: ${json.stderr.trim() || text.stderr.trim()}`, diagnostics);
+        return failed('show', `tofu show failed: ${json.stderr.trim() || text.stderr.trim()}`, diagnostics, '', providers);
     }
     const planJsonPath = external_node_path_default().join(request.outputDirectory, 'plan.json');
     const planTextPath = external_node_path_default().join(request.outputDirectory, 'plan.txt');
@@ -55011,6 +55029,7 @@ async function runPlan(request) {
         planTextPath,
         planJson: JSON.parse(json.stdout),
         planText: text.stdout,
+        providers,
     };
 }
 
@@ -55296,8 +55315,10 @@ function renderInputsSection(inputs) {
         ['reconcile-interval', inputs.reconcileInterval],
         ['prune', String(inputs.prune)],
         ['chart-version', inputs.chartVersion ?? '(module default)'],
+        ['chart-repository', inputs.chartRepository ?? '(fluxcd-community)'],
         ['helm-values-files', inputs.helmValuesFiles.join(', ')],
         ['working-directory', inputs.workingDirectory ?? '(shipped modules/root)'],
+        ['backend', inputs.backend ?? '(declared by working-directory)'],
         ['backend-config', inputs.backendConfig.map((b) => b.key).join(', ')],
         ['kubeconfig', summary_set(inputs.kubeconfig)],
         ['digitalocean-token', summary_set(inputs.digitaloceanToken)],
@@ -57122,6 +57143,7 @@ async function extractBinary(archivePath, archive, dest, binary) {
 
 
 
+
 function setOutputs(...groups) {
     for (const group of groups)
         for (const [name, value] of Object.entries(group))
@@ -57134,6 +57156,7 @@ async function run() {
         if (!parsed.ok)
             return reportInputErrors(parsed.errors);
         const inputs = parsed.inputs;
+        const inputHashes = effectiveInputHashes(inputs);
         const context = readRunContext();
         const runDir = await createRunDirectory();
         const config = await resolveConfiguration(inputs, context.workspace, runDir);
@@ -57197,7 +57220,9 @@ async function run() {
             },
             onMerge: describeOnMerge(gateInputs),
             planHash,
+            inputHashes,
             planTextPath: plan.planTextPath,
+            providers: plan.providers,
         }, { secrets: secretValues(inputs) });
         const commentUrl = await publishComment(planComment(context, inputs.comment, inputs.githubToken), context, target, report);
         setOutput('comment-url', commentUrl);
@@ -57209,6 +57234,7 @@ async function run() {
             plan: { exitCode: plan.exitCode, planFile: plan.planFile },
             planHash,
             planDescription: summary && planCounts(summary),
+            inputHashes,
             policyPassed: policy.result === 'pass',
             target,
             tofu: tools.tofu.binary,
