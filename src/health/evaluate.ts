@@ -7,7 +7,9 @@
 //                                                             revision the GitRepository serves)
 //   - Ready=False for a reason that means "not yet"          → waiting (DependencyNotReady, Progressing…)
 //   - Ready=False on a Kustomization that has not attempted  → waiting (e.g. ArtifactFailed "Source artifact not
-//     the GitRepository's current revision                    found, retrying" while the source is still fetching)
+//     the GitRepository's current revision                    found, retrying" while the source is still fetching);
+//                                                             the attempt is the revision its Reconciling condition
+//                                                             names, else status.lastAttemptedRevision
 //   - any other Ready=False                                 → failed, with Flux's own reason and message
 //   - Ready=Unknown                                         → waiting (reconciliation in progress)
 //   - spec.suspend: true and not ready                      → failed: nothing will reconcile it
@@ -36,6 +38,12 @@ export interface FluxObjectStatus {
   revision?: string;
   /** Kustomization: status.lastAttemptedRevision. */
   lastAttemptedRevision?: string;
+  /**
+   * Kustomization: the revision its Reconciling condition says it is fetching or building. kustomize-controller
+   * sets lastAttemptedRevision only once the revision's path exists, so after "kustomization path not found" (or
+   * a failed download) only this names the revision that failed.
+   */
+  reconcilingRevision?: string;
 }
 
 export type Readiness =
@@ -94,10 +102,8 @@ function readinessFromReady(object: FluxObjectStatus, sourceRevision: string | u
   }
   if (ready.reason && WAITING_REASONS.has(ready.reason))
     return { state: 'waiting', why: `Ready=False (${describe(ready)})` };
-  if (
-    object.kind === 'Kustomization' &&
-    (sourceRevision === undefined || object.lastAttemptedRevision !== sourceRevision)
-  ) {
+  const attempted = object.reconcilingRevision ?? object.lastAttemptedRevision;
+  if (object.kind === 'Kustomization' && (sourceRevision === undefined || attempted !== sourceRevision)) {
     return { state: 'waiting', why: `Ready=False before attempting the source's revision (${describe(ready)})` };
   }
   return {
@@ -141,6 +147,8 @@ export function fluxObjectFromApi(kind: FluxKind, namespace: string, name: strin
   };
   const status = raw.status ?? {};
   const revision = kind === 'GitRepository' ? status.artifact?.revision : status.lastAppliedRevision;
+  const conditions = Array.isArray(status.conditions) ? status.conditions.flatMap(toCondition) : [];
+  const reconciling = conditions.find((c) => c.type === 'Reconciling' && c.status === 'True')?.message;
   return {
     kind,
     namespace,
@@ -149,11 +157,16 @@ export function fluxObjectFromApi(kind: FluxKind, namespace: string, name: strin
     suspended: raw.spec?.suspend === true,
     generation: numberOrUndefined(raw.metadata?.generation),
     observedGeneration: numberOrUndefined(status.observedGeneration),
-    conditions: Array.isArray(status.conditions) ? status.conditions.flatMap(toCondition) : [],
+    conditions,
     revision: stringOrUndefined(revision),
     lastAttemptedRevision: stringOrUndefined(status.lastAttemptedRevision),
+    reconcilingRevision: kind === 'Kustomization' ? RECONCILING_REVISION.exec(reconciling ?? '')?.[1] : undefined,
   };
 }
+
+// kustomize-controller's Reconciling messages while it works on a revision (v1.x): "Fetching manifests for revision
+// main@sha1:… with a timeout of 5m0s", then "Building manifests for revision …".
+const RECONCILING_REVISION = /^(?:Fetching|Building) manifests for revision (\S+) with a timeout of /;
 
 function toCondition(raw: unknown): FluxCondition[] {
   if (!raw || typeof raw !== 'object') return [];
