@@ -74,29 +74,47 @@ function request(
   timeoutMs: number,
 ): Promise<KubeResponse> {
   return new Promise((resolve, reject) => {
-    const req = https.get(url, { agent, headers, timeout: timeoutMs }, (res) => {
+    const req = https.get(url, { agent, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      // A connection closed in the middle of the body ends neither in 'end' nor in a request error: without this
+      // the promise never settles and the wait hangs past its deadline.
+      res.on('error', (error) =>
+        reject(
+          new Error(`cannot reach the Kubernetes API at ${url.origin}: its answer was cut off (${error.message})`),
+        ),
+      );
       res.on('end', () => {
         const status = res.statusCode ?? 0;
-        if (status === 401 || status === 403) {
-          reject(
-            new KubeAccessError(
-              `the Kubernetes API at ${url.origin} refused the kubeconfig's credentials (HTTP ${status}).`,
-            ),
-          );
-          return;
-        }
         let parsed: unknown = null;
         try {
           parsed = body === '' ? null : JSON.parse(body);
         } catch {
           // A proxy's HTML error page: the status code alone decides what happens next.
         }
+        if (status === 401) {
+          reject(
+            new KubeAccessError(`the Kubernetes API at ${url.origin} refused the kubeconfig's credentials (HTTP 401).`),
+          );
+          return;
+        }
+        if (status === 403) {
+          // Authenticated but not allowed: the API server's Status names the identity and the permission it lacks.
+          const why = statusMessage(parsed);
+          reject(
+            new KubeAccessError(
+              `the Kubernetes API at ${url.origin} denied access (HTTP 403)${why ? `: ${why}` : ''}.`,
+            ),
+          );
+          return;
+        }
         resolve({ status, body: parsed });
       });
     });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    // One deadline for the whole exchange (connect, TLS, headers, body). Not the socket's idle timeout: that restarts
+    // on every byte, and a server frozen in the TLS handshake trips it only after twice its value.
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('close', () => clearTimeout(timer));
     req.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code && TLS_TRUST.test(error.code)) {
         reject(
@@ -107,4 +125,11 @@ function request(
       } else reject(new Error(`cannot reach the Kubernetes API at ${url.origin}: ${error.message}`));
     });
   });
+}
+
+/** The message of a Kubernetes Status body (never a proxy's page: only JSON of kind Status), kept to one line. */
+function statusMessage(body: unknown): string | undefined {
+  const status = body as { kind?: unknown; message?: unknown } | null;
+  if (status?.kind !== 'Status' || typeof status.message !== 'string') return undefined;
+  return status.message.replace(/\s+/g, ' ').slice(0, 500);
 }
