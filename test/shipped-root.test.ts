@@ -16,13 +16,13 @@ import {
   type HelmRepository,
   type OciRegistry,
 } from './support/chart-repository.js';
+import { BUCKET, s3BackendLines } from './support/flux-world.js';
 import { annotations, runPipeline, sharedToolCache } from './support/pipeline.js';
 import { startPostgres, type PostgresServer } from './support/postgres.js';
 import { startReleaseMirror, type ReleaseMirror } from './support/release-mirror.js';
-import { s3BackendConfig, startS3Server, type S3Server } from './support/s3-server.js';
+import { startS3Server, type S3Server } from './support/s3-server.js';
 import { serverEnv } from './support/server-process.js';
 
-const BUCKET = 'flux-state';
 /** An API server address nothing listens on: port 1 on loopback refuses at once. */
 const DEAD_CLUSTER = fakeKubeconfig('https://127.0.0.1:1');
 
@@ -50,19 +50,7 @@ afterAll(async () => {
   await Promise.all([mirror?.close(), helmRepo?.stop(), oci?.stop(), s3?.stop(), pg?.stop()]);
 });
 
-/** backend-config lines for the S3 server; nested objects (endpoints) in HCL syntax, as users write them. */
-function s3Lines(key: string, overrides: Record<string, unknown> = {}): string {
-  const settings = { ...s3BackendConfig(s3, BUCKET, key), use_lockfile: true, ...overrides };
-  return Object.entries(settings)
-    .map(([k, v]) =>
-      typeof v === 'object' && v !== null
-        ? `${k}={${Object.entries(v)
-            .map(([ik, iv]) => `${ik}="${String(iv)}"`)
-            .join(',')}}`
-        : `${k}=${String(v)}`,
-    )
-    .join('\n');
-}
+const s3Lines = (key: string, overrides: Record<string, unknown> = {}) => s3BackendLines(s3, key, overrides);
 
 interface PlanJson {
   resource_changes: { address: string; change: { actions: string[]; after: Record<string, unknown> | null } }[];

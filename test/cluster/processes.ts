@@ -9,6 +9,7 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '../support/server-process.js';
 
 export interface Managed {
   name: string;
@@ -156,18 +157,6 @@ export async function waitUntil<T>(
   }
 }
 
-/** A port free on 127.0.0.1 right now (the kernel picks it; the caller binds it soon after). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** HTTP(S) GET status of `url`, or undefined when the connection fails. */
 export function httpStatus(url: string, tls: https.RequestOptions = {}): Promise<number | undefined> {
   return new Promise((resolve) => {
@@ -200,3 +189,5 @@ export function run(bin: string, args: string[], opts: { input?: string; env?: N
     child.stdin?.end(opts.input ?? '');
   });
 }
+
+export { freePort };

@@ -25,8 +25,8 @@ export const configMap = (name: string, greeting: string): string =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: default\ndata:\n  greeting: ${greeting}\n`;
 
 /** backend-config lines for the S3 server, nested objects in HCL syntax as users write them. */
-export function s3BackendLines(s3: S3Server, key: string): string {
-  const settings = { ...s3BackendConfig(s3, BUCKET, key), use_lockfile: true };
+export function s3BackendLines(s3: S3Server, key: string, overrides: Record<string, unknown> = {}): string {
+  const settings = { ...s3BackendConfig(s3, BUCKET, key), use_lockfile: true, ...overrides };
   return Object.entries(settings)
     .map(([k, v]) =>
       typeof v === 'object' && v !== null
