@@ -28,24 +28,30 @@ const configMap = (name: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${NS}\ndata:\n  from: git\n`;
 
 /**
- * The `fleet` repository, made with git itself in the Git server's root. Not through GitServer.commit: its git
- * plumbing runs through test/cluster/processes.ts run(), whose stdin has no error listener, so a git that exits
- * before its (empty) input is written raises an uncaught EPIPE that fails the file. Resolves with the commit.
+ * Commits `files` to the `fleet` repository with git itself and pushes them to the Git server's root (created by the
+ * first commit). Not through GitServer.commit: its plumbing runs through test/cluster/processes.ts run(), whose
+ * stdin has no error listener, so a git exiting before its empty input is written raises an uncaught EPIPE that
+ * fails the file. Resolves with Flux's name for the new revision.
  */
-async function fleetRepository(root: string, files: Record<string, string>): Promise<string> {
+async function commitFleet(files: Record<string, string>): Promise<string> {
   const work = path.join(dir, 'fleet-work');
+  const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+  const who = ['-c', 'user.name=health tests', '-c', 'user.email=tests@example.invalid'];
+  const gitIn = async (...args: string[]) =>
+    (await execFileAsync('git', ['-C', work, ...who, ...args], { env })).stdout;
+  const bare = path.join(dir, 'git', 'repos', 'fleet.git');
+  if (!(await fs.stat(bare).catch(() => undefined))) {
+    await execFileAsync('git', ['init', '--quiet', '--bare', '--initial-branch=main', bare], { env });
+    await execFileAsync('git', ['init', '--quiet', '--initial-branch=main', work], { env });
+  }
   for (const [file, content] of Object.entries(files)) {
     await fs.mkdir(path.dirname(path.join(work, file)), { recursive: true });
     await fs.writeFile(path.join(work, file), content);
   }
-  const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
-  const who = ['-c', 'user.name=health tests', '-c', 'user.email=tests@example.invalid'];
-  const gitIn = async (args: string[]) => (await execFileAsync('git', ['-C', work, ...who, ...args], { env })).stdout;
-  await gitIn(['init', '--quiet', '--initial-branch=main']);
-  await gitIn(['add', '.']);
-  await gitIn(['commit', '--quiet', '-m', 'fleet']);
-  await execFileAsync('git', ['clone', '--quiet', '--bare', work, path.join(root, 'fleet.git')], { env });
-  return (await gitIn(['rev-parse', 'HEAD'])).trim();
+  await gitIn('add', '.');
+  await gitIn('commit', '--quiet', '-m', `Update ${Object.keys(files).join(', ')}`);
+  await gitIn('push', '--quiet', bare, 'main');
+  return `main@sha1:${(await gitIn('rev-parse', 'HEAD')).trim()}`;
 }
 
 const apply = (obj: object) => cluster.kubectl(['apply', '-f', '-'], JSON.stringify(obj));
@@ -120,18 +126,17 @@ async function waitFor(
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'health-test-'));
-  const gitDir = path.join(dir, 'git');
   // Settled one by one, so that afterAll stops whichever did start when the other failed.
-  const [c, g] = await Promise.allSettled([startCluster(), startGitServer({ dir: gitDir })]);
+  const [c, g] = await Promise.allSettled([startCluster(), startGitServer({ dir: path.join(dir, 'git') })]);
   if (c.status === 'fulfilled') cluster = c.value;
   if (g.status === 'fulfilled') git = g.value;
   for (const r of [c, g]) if (r.status === 'rejected') throw r.reason;
-  const sha = await fleetRepository(path.join(gitDir, 'repos'), {
+  revision = await commitFleet({
     'ready/settings.yaml': configMap('ready-settings'),
     'late/settings.yaml': configMap('late-settings'),
     'paused/settings.yaml': configMap('paused-settings'),
+    'moving/settings.yaml': configMap('moving-settings'),
   });
-  revision = `main@sha1:${sha}`;
   await cluster.kubectl(['create', 'namespace', NS]);
   await cluster.kubectl(['create', 'secret', 'generic', GIT_CA, `--namespace=${NS}`, `--from-file=ca.crt=${git.caFile}`]); // prettier-ignore
   const source = { group: 'source.toolkit.fluxcd.io', kind: 'gitrepositories' };
@@ -268,6 +273,29 @@ describe('with Flux reconciling from Git', () => {
     expect(report.lines.at(-1)).toBe(
       `GitRepository ${NS}/late is ready at ${revision}; Kustomization ${NS}/late is ready at ${revision}`,
     );
+  });
+
+  it('waits on a Kustomization still at the previous revision once the source serves a new one', async () => {
+    const controller = cluster.processes.find((p) => p.name === 'kustomize-controller')!;
+    await kustomization('moving', 'fleet', './moving');
+    expect((await waitFor(kubeconfigs.reader, { source: 'fleet', kustomization: 'moving' })).outcome).toBe('ready');
+    const next = await commitFleet({ 'moving/more.yaml': configMap('more-settings') });
+    // kustomize-controller frozen, so the state between the source's new artifact and its apply lasts.
+    process.kill(-controller.pid, 'SIGSTOP');
+    try {
+      await cluster.kubectl(['annotate', '--overwrite', 'gitrepository/fleet', `--namespace=${NS}`, `reconcile.fluxcd.io/requestedAt=${next}`]); // prettier-ignore
+      await cluster.waitForCondition('gitrepository/fleet', { namespace: NS, messageIncludes: next.slice(-40) });
+      const stale = await waitFor(kubeconfigs.reader, { source: 'fleet', kustomization: 'moving' }, 1);
+      expect(stale.message).toBe(
+        `Flux was not ready after 1 s: GitRepository ${NS}/fleet is ready at ${next}; ` +
+          `Kustomization ${NS}/moving is waiting: applied ${revision} yet, source has ${next}.`,
+      );
+    } finally {
+      process.kill(-controller.pid, 'SIGCONT');
+    }
+    const moved = await waitFor(kubeconfigs.reader, { source: 'fleet', kustomization: 'moving' });
+    expect([moved.outcome, moved.health?.objects[1]?.object.revision]).toEqual(['ready', next]);
+    revision = next;
   });
 
   it('times out on an object that was never created, naming it', async () => {
