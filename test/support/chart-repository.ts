@@ -2,8 +2,9 @@
 // served on 127.0.0.1 two ways, over TLS from a throwaway CA (clients trust it through SSL_CERT_FILE=caFile):
 //   startHelmRepository(): a classic Helm repository, index.yaml + the tgz, from a Node https server;
 //   startOciRegistry():    the CNCF distribution registry with the chart pushed as a Helm OCI artifact.
-// shared/ may be read-only, so the chart is copied into a temporary directory first. Nothing is downloaded: where
-// the chart is missing, chartAvailable() says so and the callers skip.
+// shared/ may be read-only, so the chart is copied into a temporary directory first. Where shared/ does not exist
+// (a clone on a machine with internet, such as GitHub's runners), the same release is downloaded once from the
+// chart's public repository into the tool cache and accepted only with the pinned SHA-256.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
@@ -35,8 +36,38 @@ export const sharedChartFile = path.resolve(
   `flux2-${FLUX2_CHART_VERSION}.tgz`,
 );
 
+/** SHA-256 of flux2-2.18.3.tgz as fluxcd-community released it (the file in shared/charts/). */
+const FLUX2_CHART_SHA256 = 'b1114c21675e4b9620237f3be426fc764752e84f51d4b6f3e330d0a3b517c91d';
+const PUBLIC_CHART_URL = `https://github.com/fluxcd-community/helm-charts/releases/download/flux2-${FLUX2_CHART_VERSION}/flux2-${FLUX2_CHART_VERSION}.tgz`;
+
 export function chartAvailable(): boolean {
   return existsSync(sharedChartFile);
+}
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/** The chart's bytes: shared/ when it is there, else the public release, downloaded once and checked. */
+async function chartBytes(): Promise<Buffer> {
+  if (chartAvailable()) return fs.readFile(sharedChartFile);
+  const cacheDir = path.join(
+    process.env.FLUX_TOOLS_DIR ?? path.join(os.homedir(), '.cache', 'flux-bootstrap-tools'),
+    'charts',
+  );
+  const cached = path.join(cacheDir, path.basename(sharedChartFile));
+  const have = await fs.readFile(cached).catch(() => undefined);
+  if (have && sha256(have) === FLUX2_CHART_SHA256) return have;
+  const response = await fetch(PUBLIC_CHART_URL).catch((error: unknown) => {
+    throw new Error(`the flux2 chart is neither at ${sharedChartFile} nor downloadable from ${PUBLIC_CHART_URL}`, {
+      cause: error,
+    });
+  });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  if (!response.ok || sha256(bytes) !== FLUX2_CHART_SHA256)
+    throw new Error(`${PUBLIC_CHART_URL} answered ${response.status} with bytes that are not the pinned flux2 chart`);
+  await fs.mkdir(cacheDir, { recursive: true });
+  await fs.writeFile(`${cached}.tmp`, bytes);
+  await fs.rename(`${cached}.tmp`, cached);
+  return bytes;
 }
 
 export interface ServedChart {
@@ -49,11 +80,8 @@ export interface ServedChart {
 }
 
 async function copyChart(dir: string): Promise<ServedChart> {
-  if (!chartAvailable())
-    throw new Error(`the flux2 chart is not at ${sharedChartFile} (shared/charts/README.md); it is never downloaded`);
   const file = path.join(dir, path.basename(sharedChartFile));
-  await fs.copyFile(sharedChartFile, file);
-  await fs.chmod(file, 0o644);
+  await fs.writeFile(file, await chartBytes(), { mode: 0o644 });
   // Only the top-level <chart>/Chart.yaml: a subchart's would be deeper.
   const { stdout: listing } = await run('tar', ['-tzf', file]);
   const entry = listing.split('\n').find((l) => /^[^/]+\/Chart\.yaml$/.test(l));
