@@ -22,7 +22,7 @@ let cluster: Cluster;
 let git: GitServer;
 let dir: string;
 let revision: string;
-const kubeconfigs = { admin: '', reader: '', insecure: '', sourceOnly: '', badToken: '', wrongCa: '' };
+const kubeconfigs = { admin: '', reader: '', insecure: '', sourceOnly: '', anonymous: '', badToken: '', wrongCa: '' };
 
 const configMap = (name: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${NS}\ndata:\n  from: git\n`;
@@ -150,6 +150,7 @@ beforeAll(async () => {
   kubeconfigs.reader = await tokenKubeconfig('reader', { tokenFile: 'reader.token' });
   kubeconfigs.insecure = await tokenKubeconfig('insecure', { token: reader }, null);
   kubeconfigs.sourceOnly = await tokenKubeconfig('source-only', { token: sourceOnly });
+  kubeconfigs.anonymous = await tokenKubeconfig('anonymous', {});
   // The reader's token with the end of its signature changed: the server cannot authenticate it.
   kubeconfigs.badToken = await tokenKubeconfig('bad-token', { token: `${reader.slice(0, -4)}AAAA` });
   // The Git server's CA did not sign the API server's certificate.
@@ -323,7 +324,10 @@ describe('with Flux reconciling from Git', () => {
     );
   });
 
-  it('stops at once on a token the server cannot authenticate (401) or a certificate not signed by the CA', async () => {
+  it('stops at once without credentials (403, as system:anonymous), on a bad token (401) or an untrusted CA', async () => {
+    expect(await refused('anonymous')).toMatch(
+      /^denied access \(HTTP 403\): .* is forbidden: User "system:anonymous" cannot get resource "(gitrepositories|kustomizations)"/,
+    );
     expect(await refused('badToken')).toBe("refused the kubeconfig's credentials (HTTP 401).");
     expect(await refused('wrongCa')).toBe(
       'presented a certificate the kubeconfig does not trust (UNABLE_TO_VERIFY_LEAF_SIGNATURE).',
