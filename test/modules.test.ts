@@ -287,6 +287,17 @@ describe.each(configs)('modules/%s/README.md', (config) => {
     expect(updatedReadme(readme, renderDocs(dir))).toBe(readme);
   });
 
+  it('shows only HCL that tofu can read: every hcl example is a configuration tofu fmt accepts', () => {
+    // The generated tables' type expressions are not configurations; the examples around them are.
+    const examples = readme.replace(generated, '');
+    const hcl = [...examples.matchAll(/^```hcl\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
+    for (const snippet of hcl) {
+      const run = spawnSync(tools.tofu, ['fmt', '-check', '-'], { input: snippet, encoding: 'utf8' });
+      expect(run.stderr, snippet).not.toContain('Error');
+      expect([0, 3], snippet).toContain(run.status);
+    }
+  });
+
   it('lists every variable with type, default and description, and every output with a description', () => {
     const tf = readdirSync(dir)
       .filter((f) => f.endsWith('.tf'))

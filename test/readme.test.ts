@@ -165,3 +165,22 @@ describe('README.md', () => {
     for (const rule of rules) expect(README).toContain(`(policy/README.md#${rule})`);
   });
 });
+
+describe('what a new user looks for', () => {
+  it('says which versions run and are tested, how to upgrade, how to adopt a cluster and when to pick another tool', () => {
+    const versions = README.slice(README.indexOf('## Versions'), README.indexOf('## Security model'));
+    const chartDefault = /default\s+=\s+"([^"]+)"/.exec(
+      read('modules/fluxcd/variables.tf').split('variable "chart_version"')[1]!,
+    )![1];
+    expect(versions).toContain(`chart 2.18.3`);
+    expect(chartDefault).toBe('2.18.3');
+    for (const pin of read('modules/root/versions.tf').matchAll(/source\s+=\s+"([^"]+)"\s+version\s+=\s+"([^"]+)"/g))
+      expect(versions).toContain(`\`${pin[1]}\` provider | ${pin[2]}`);
+    expect(versions).toMatch(/\*\*Kubernetes:\*\* Flux 2\.8 needs Kubernetes 1\.31/);
+    expect(versions).toContain('**Upgrading Flux or the chart:**');
+    expect(versions).toContain('**A cluster where Flux is already installed**');
+    for (const other of ['`flux bootstrap`', 'The Flux Operator', '`fluxcd/terraform-provider-flux`'])
+      expect(versions).toContain(other);
+    expect(README).toContain('### Removing Flux');
+  });
+});
