@@ -186,6 +186,8 @@ export function run(bin: string, args: string[], opts: { input?: string; env?: N
         else resolve({ stdout, stderr });
       },
     );
+    // A child that exits before reading its input (git often does) closes the pipe: the exit code tells, not EPIPE.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(opts.input ?? '');
   });
 }

@@ -44,7 +44,7 @@ export function chartAvailable(): boolean {
   return existsSync(sharedChartFile);
 }
 
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+const hexSha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 /** The chart's bytes: shared/ when it is there, else the public release, downloaded once and checked. */
 async function chartBytes(): Promise<Buffer> {
@@ -55,14 +55,14 @@ async function chartBytes(): Promise<Buffer> {
   );
   const cached = path.join(cacheDir, path.basename(sharedChartFile));
   const have = await fs.readFile(cached).catch(() => undefined);
-  if (have && sha256(have) === FLUX2_CHART_SHA256) return have;
+  if (have && hexSha256(have) === FLUX2_CHART_SHA256) return have;
   const response = await fetch(PUBLIC_CHART_URL).catch((error: unknown) => {
     throw new Error(`the flux2 chart is neither at ${sharedChartFile} nor downloadable from ${PUBLIC_CHART_URL}`, {
       cause: error,
     });
   });
   const bytes = Buffer.from(await response.arrayBuffer());
-  if (!response.ok || sha256(bytes) !== FLUX2_CHART_SHA256)
+  if (!response.ok || hexSha256(bytes) !== FLUX2_CHART_SHA256)
     throw new Error(`${PUBLIC_CHART_URL} answered ${response.status} with bytes that are not the pinned flux2 chart`);
   await fs.mkdir(cacheDir, { recursive: true });
   await fs.writeFile(`${cached}.tmp`, bytes);
@@ -88,9 +88,7 @@ async function copyChart(dir: string): Promise<ServedChart> {
   if (!entry) throw new Error(`${file} has no <chart>/Chart.yaml`);
   const { stdout: chartYaml } = await run('tar', ['-xzOf', file, entry]);
   const metadata = YAML.parse(chartYaml) as ServedChart['metadata'];
-  const digest = createHash('sha256')
-    .update(await fs.readFile(file))
-    .digest('hex');
+  const digest = hexSha256(await fs.readFile(file));
   return { file, digest, metadata };
 }
 
