@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kubeClientFromFile, type KubeClient } from '../src/health/client.js';
 import { KubeconfigError } from '../src/health/kubeconfig.js';
-import { waitForFlux, type FluxTargets, type HealthReport } from '../src/health/wait.js';
+import { pollDelay, waitForFlux, type FluxTargets, type HealthReport } from '../src/health/wait.js';
 import {
   startKubeApi,
   kubeconfigFor,
@@ -237,5 +237,12 @@ describe('kubeconfig forms', () => {
     await expect(kubeClientFromFile(file)).rejects.toThrow(
       `its certificate-authority file "ca.crt" cannot be read (ENOENT)`,
     );
+  });
+});
+
+describe('pollDelay', () => {
+  it('polls again after 1 s, then doubles up to the interval, never beyond it', () => {
+    expect([1, 2, 3, 4, 5, 6].map((n) => pollDelay(n, 5000))).toEqual([1000, 2000, 4000, 5000, 5000, 5000]);
+    expect([1, 2].map((n) => pollDelay(n, 20))).toEqual([20, 20]);
   });
 });

@@ -29,6 +29,15 @@ export interface HealthReport {
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 5000;
+const FIRST_POLL_DELAY_MS = 1000;
+
+/**
+ * Pure: how long to wait after poll `n` (1-based): 1 s, then doubling up to the interval. Flux is usually Ready a
+ * second or two after the apply, so a flat 5 s interval would spend most of a healthy wait asleep.
+ */
+export function pollDelay(n: number, intervalMs: number): number {
+  return Math.min(intervalMs, FIRST_POLL_DELAY_MS * 2 ** (n - 1));
+}
 const REQUEST_TIMEOUT_MS = 10_000;
 
 const API: Record<FluxKind, string> = {
@@ -115,7 +124,7 @@ export async function waitForFlux(
       say(`Kubernetes API not answering yet: ${text}`);
     }
     if (Date.now() >= deadline) break;
-    await sleep(Math.min(interval, Math.max(0, deadline - Date.now())));
+    await sleep(Math.min(pollDelay(polls, interval), Math.max(0, deadline - Date.now())));
   }
   const state = health ? describeHealth(health) : 'no answer from the Kubernetes API';
   const error = lastError ? ` Last error: ${lastError}.` : '';
