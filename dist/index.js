@@ -37545,6 +37545,14 @@ const stringOrUndefined = (v) => (typeof v === 'string' && v !== '' ? v : undefi
 
 
 const DEFAULT_POLL_INTERVAL_MS = 5000;
+const FIRST_POLL_DELAY_MS = 1000;
+/**
+ * Pure: how long to wait after poll `n` (1-based): 1 s, then doubling up to the interval. Flux is usually Ready a
+ * second or two after the apply, so a flat 5 s interval would spend most of a healthy wait asleep.
+ */
+function pollDelay(n, intervalMs) {
+    return Math.min(intervalMs, FIRST_POLL_DELAY_MS * 2 ** (n - 1));
+}
 const REQUEST_TIMEOUT_MS = 10_000;
 const API = {
     GitRepository: '/apis/source.toolkit.fluxcd.io/v1/namespaces/{ns}/gitrepositories/{name}',
@@ -37620,7 +37628,7 @@ async function waitForFlux(client, targets, options) {
         }
         if (Date.now() >= deadline)
             break;
-        await (0,promises_namespaceObject.setTimeout)(Math.min(interval, Math.max(0, deadline - Date.now())));
+        await (0,promises_namespaceObject.setTimeout)(Math.min(pollDelay(polls, interval), Math.max(0, deadline - Date.now())));
     }
     const state = health ? describeHealth(health) : 'no answer from the Kubernetes API';
     const error = lastError ? ` Last error: ${lastError}.` : '';
