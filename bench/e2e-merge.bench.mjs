@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { median, testToolEnv } from '../scripts/test-env.mjs';
+import { covered, median, testToolEnv } from '../scripts/test-env.mjs';
 
 if (!process.execArgv.includes('--experimental-transform-types')) {
   const flags = ['--experimental-transform-types', '--disable-warning=ExperimentalWarning', ...process.execArgv];
@@ -59,22 +59,6 @@ process.on('uncaughtException', (error) => {
 // The cluster binaries, CRDs, tools and provider mirror, as test/global-setup.ts hands them to the tests.
 Object.assign(process.env, testToolEnv());
 const world = await import(pathToFileURL(path.join(repo, 'test', 'support', 'flux-world.ts')).href);
-
-/** Total length of the union of [start, end] intervals, in ms. */
-function covered(intervals) {
-  let total = 0;
-  let end = -Infinity;
-  for (const [s, e] of [...intervals].sort((a, b) => a[0] - b[0])) {
-    if (s > end) {
-      total += e - s;
-      end = e;
-    } else if (e > end) {
-      total += e - end;
-      end = e;
-    }
-  }
-  return total;
-}
 
 /** The tool processes a run logged: `::debug::process <binary> <first arg> exited <code> after <ms> ms (from <ms> ms)`. */
 function processes(stdout) {

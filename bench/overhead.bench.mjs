@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { median, startLoopbackMirror, testToolEnv } from '../scripts/test-env.mjs';
+import { covered, median, startLoopbackMirror, testToolEnv } from '../scripts/test-env.mjs';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const node24 = path.join(repo, 'node_modules', '.bin', 'node');
@@ -18,22 +18,6 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' 
 const runs = Number(values.runs);
 
 const toolEnv = testToolEnv();
-
-/** Total length of the union of [start, end] intervals, in ms. */
-function covered(intervals) {
-  let total = 0;
-  let end = -Infinity;
-  for (const [s, e] of [...intervals].sort((a, b) => a[0] - b[0])) {
-    if (s > end) {
-      total += e - s;
-      end = e;
-    } else if (e > end) {
-      total += e - end;
-      end = e;
-    }
-  }
-  return total;
-}
 
 function runAction(work, mirror, i) {
   const home = path.join(work, `run-${i}`);

@@ -36,6 +36,22 @@ export async function startLoopbackMirror(workDir, toolEnv = testToolEnv()) {
   return { ...JSON.parse(line), stop: () => child.stdin.end() };
 }
 
+/** Total length of the union of [start, end] intervals, in ms: the time covered by overlapping tool runs. */
+export function covered(intervals) {
+  let total = 0;
+  let end = -Infinity;
+  for (const [s, e] of [...intervals].sort((a, b) => a[0] - b[0])) {
+    if (s > end) {
+      total += e - s;
+      end = e;
+    } else if (e > end) {
+      total += e - end;
+      end = e;
+    }
+  }
+  return total;
+}
+
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
