@@ -44337,14 +44337,7 @@ function parseFluxOutputs(json) {
     catch {
         throw new OutputsError('tofu output -json did not print JSON.');
     }
-    const outputs = (parsed && typeof parsed === 'object' ? parsed : {});
-    const result = {};
-    for (const [field, name] of Object.entries(OUTPUT_NAMES)) {
-        const output = outputs[name];
-        if (output && !output.sensitive && typeof output.value === 'string' && output.value !== '')
-            result[field] = output.value;
-    }
-    return result;
+    return fluxOutputsFrom((parsed && typeof parsed === 'object' ? parsed : {}));
 }
 /**
  * The Flux outputs a plan says the configuration will have (`planned_values.outputs` of `tofu show -json`): known,
@@ -44355,7 +44348,10 @@ function plannedFluxOutputs(planJson) {
     const planned = planJson?.planned_values?.outputs;
     if (!planned || typeof planned !== 'object')
         return {};
-    const outputs = planned;
+    return fluxOutputsFrom(planned);
+}
+/** The Flux outputs among tofu's outputs (state or plan): known, non-sensitive, non-empty strings only. */
+function fluxOutputsFrom(outputs) {
     const result = {};
     for (const [field, name] of Object.entries(OUTPUT_NAMES)) {
         const output = outputs[name];

@@ -29,14 +29,9 @@ export function parseFluxOutputs(json: string): FluxOutputs {
   } catch {
     throw new OutputsError('tofu output -json did not print JSON.');
   }
-  const outputs = (parsed && typeof parsed === 'object' ? parsed : {}) as Record<string, TofuOutput | undefined>;
-  const result: FluxOutputs = {};
-  for (const [field, name] of Object.entries(OUTPUT_NAMES) as [keyof FluxOutputs, string][]) {
-    const output = outputs[name];
-    if (output && !output.sensitive && typeof output.value === 'string' && output.value !== '')
-      result[field] = output.value;
-  }
-  return result;
+  return fluxOutputsFrom(
+    (parsed && typeof parsed === 'object' ? parsed : {}) as Record<string, TofuOutput | undefined>,
+  );
 }
 
 /**
@@ -47,7 +42,11 @@ export function parseFluxOutputs(json: string): FluxOutputs {
 export function plannedFluxOutputs(planJson: unknown): FluxOutputs {
   const planned = (planJson as { planned_values?: { outputs?: unknown } } | null | undefined)?.planned_values?.outputs;
   if (!planned || typeof planned !== 'object') return {};
-  const outputs = planned as Record<string, TofuOutput | undefined>;
+  return fluxOutputsFrom(planned as Record<string, TofuOutput | undefined>);
+}
+
+/** The Flux outputs among tofu's outputs (state or plan): known, non-sensitive, non-empty strings only. */
+function fluxOutputsFrom(outputs: Record<string, TofuOutput | undefined>): FluxOutputs {
   const result: FluxOutputs = {};
   for (const [field, name] of Object.entries(OUTPUT_NAMES) as [keyof FluxOutputs, string][]) {
     const output = outputs[name];
