@@ -10,26 +10,16 @@
 // specifiers of the sources to their `.ts` files.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { registerHooks } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { median, testToolEnv } from '../scripts/test-env.mjs';
+import { median, resolveTypeScriptImports, testToolEnv } from '../scripts/test-env.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const self = fileURLToPath(import.meta.url);
 
-registerHooks({
-  resolve(specifier, context, next) {
-    try {
-      return next(specifier, context);
-    } catch (error) {
-      if (!specifier.startsWith('.') || !specifier.endsWith('.js')) throw error;
-      return next(specifier.replace(/\.js$/, '.ts'), context);
-    }
-  },
-});
+await resolveTypeScriptImports();
 
 async function load() {
   const [summary, fingerprint, comment] = await Promise.all([

@@ -18,12 +18,11 @@
 // properties; the script re-runs itself with it) and a resolve hook maps `.js` specifiers to `.ts`.
 import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
-import { registerHooks } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { covered, median, testToolEnv } from '../scripts/test-env.mjs';
+import { covered, median, resolveTypeScriptImports, testToolEnv } from '../scripts/test-env.mjs';
 
 if (!process.execArgv.includes('--experimental-transform-types')) {
   const flags = ['--experimental-transform-types', '--disable-warning=ExperimentalWarning', ...process.execArgv];
@@ -36,16 +35,7 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, not ${values.runs}`);
 
-registerHooks({
-  resolve(specifier, context, next) {
-    try {
-      return next(specifier, context);
-    } catch (error) {
-      if (!specifier.startsWith('.') || !specifier.endsWith('.js')) throw error;
-      return next(specifier.replace(/\.js$/, '.ts'), context);
-    }
-  },
-});
+await resolveTypeScriptImports();
 
 // test/cluster/processes.ts run() ends a child's stdin without listening for errors: a git that exits before its
 // empty input is written raises EPIPE there, which would end the benchmark. Harmless (the exit code decides), so

@@ -4,6 +4,7 @@ export function startLoopbackMirror(
   workDir: string,
   toolEnv?: Record<string, string>,
 ): Promise<{ url: string; signingKeyArmored: string; stop(): void }>;
+export function resolveTypeScriptImports(): Promise<void>;
 export function covered(intervals: [number, number][]): number;
 export function median(values: number[]): number;
 export function parseFileCommands(text: string): Record<string, string>;

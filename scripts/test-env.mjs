@@ -36,6 +36,24 @@ export async function startLoopbackMirror(workDir, toolEnv = testToolEnv()) {
   return { ...JSON.parse(line), stop: () => child.stdin.end() };
 }
 
+/**
+ * Lets a benchmark import src/ and test/support/ TypeScript as it is (Node 24 strips the types): their imports name
+ * `./x.js`, the file on disk is `./x.ts`. Loaded on demand, so that importing this module registers nothing.
+ */
+export async function resolveTypeScriptImports() {
+  const { registerHooks } = await import('node:module');
+  registerHooks({
+    resolve(specifier, context, next) {
+      try {
+        return next(specifier, context);
+      } catch (error) {
+        if (!specifier.startsWith('.') || !specifier.endsWith('.js')) throw error;
+        return next(specifier.replace(/\.js$/, '.ts'), context);
+      }
+    },
+  });
+}
+
 /** Total length of the union of [start, end] intervals, in ms: the time covered by overlapping tool runs. */
 export function covered(intervals) {
   let total = 0;
