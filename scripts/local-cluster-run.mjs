@@ -35,7 +35,10 @@ class Interrupted extends Error {}
 function supervise() {
   const flags = ['--experimental-transform-types', '--disable-warning=ExperimentalWarning', ...process.execArgv];
   const self = [fileURLToPath(import.meta.url), ...process.argv.slice(2)];
-  const child = spawn(process.execPath, [...flags, ...self], { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const child = spawn(process.execPath, [...flags, ...self], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
   const group = (signal) => {
     try {
       process.kill(-child.pid, signal);
