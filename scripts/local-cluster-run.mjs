@@ -117,11 +117,15 @@ async function scenario() {
   });
   let world;
   let starting;
+  // The action runs going on: on a signal, they are waited for (their process group got it too) before the
+  // directory they write into goes. `waitFor` is what the scenario itself awaits (default: the run).
   const inFlight = new Set();
-  const track = (promise) => {
-    inFlight.add(promise);
-    return step(promise.finally(() => inFlight.delete(promise)));
+  const track = (run, waitFor = run) => {
+    inFlight.add(run);
+    void run.finally(() => inFlight.delete(run)).catch(() => {});
+    return step(waitFor);
   };
+  let out;
   let status = 1;
   try {
     say('npm run local: the shipped root (modules/root) on a local Kubernetes control plane, pull request then merge.');
@@ -154,7 +158,7 @@ async function scenario() {
     world = await step(starting);
     times.startup = performance.now() - t;
     times.cluster = world.cluster.timings.total;
-    const out = terminal([...kubeconfigSecrets(world.kubeconfig), world.github.installationToken()]);
+    out = terminal([...kubeconfigSecrets(world.kubeconfig), world.github.installationToken()]);
     say(`  ready in ${sec(times.startup)} (control plane to a Ready node ${sec(times.cluster)})`);
 
     say('\n===== 1. pull request #1 (pull_request): node dist/index.js =====');
@@ -172,7 +176,8 @@ async function scenario() {
     say('\n===== 2. merge of #1: push to main, accept-apply true, the reviewed plan checked =====');
     t = performance.now();
     // As in the end-to-end tests: Flux's controllers start once the chart's CRDs are Established.
-    const [merge] = await track(Promise.all([world.merge(1, pr.headSha), world.fluxControllersAfterChart()]));
+    const mergeRun = world.merge(1, pr.headSha);
+    const [merge] = await track(mergeRun, Promise.all([mergeRun, world.fluxControllersAfterChart()]));
     times.merge = runTimes(performance.now() - t, merge.stdout);
     // The health stage's wait: from the end of the run's last tool process (`tofu output`) to the run's exit.
     const lastTool = Math.max(0, ...times.merge.procs.map((p) => p.interval[1]));
@@ -206,7 +211,11 @@ async function scenario() {
     const pids = world ? running(world) : [];
     const urls = world ? servers(world) : [];
     // An action run still going (interrupted) ends with its process group's signal: wait for it, not for ever.
-    await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 30_000).unref())]);
+    const unfinished = await Promise.race([
+      Promise.allSettled([...inFlight]),
+      new Promise((r) => setTimeout(r, 30_000).unref()),
+    ]);
+    for (const { value } of unfinished ?? []) if (value) out?.log(`${value.stdout}${value.stderr}`);
     await world?.stop().catch((error) => say(`stopping the local world failed: ${error.message}`));
     rmSync(tmp, { recursive: true, force: true });
     times.stop = performance.now() - t;
