@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { covered, median, resolveTypeScriptImports, testToolEnv } from '../scripts/test-env.mjs';
+import { covered, median, resolveTypeScriptImports, testToolEnv, toolProcesses } from '../scripts/test-env.mjs';
 
 if (!process.execArgv.includes('--experimental-transform-types')) {
   const flags = ['--experimental-transform-types', '--disable-warning=ExperimentalWarning', ...process.execArgv];
@@ -50,17 +50,11 @@ process.on('uncaughtException', (error) => {
 Object.assign(process.env, testToolEnv());
 const world = await import(pathToFileURL(path.join(repo, 'test', 'support', 'flux-world.ts')).href);
 
-/** The tool processes a run logged: `::debug::process <binary> <first arg> exited <code> after <ms> ms (from <ms> ms)`. */
+/** The tool processes a run logged (scripts/test-env.mjs toolProcesses); none means dist/ predates the timings. */
 function processes(stdout) {
-  const found = [
-    ...stdout.matchAll(/^::debug::process (\S+) (\S*) exited \S+ after ([\d.]+) ms \(from ([\d.]+) ms\)$/gm),
-  ];
+  const found = toolProcesses(stdout);
   if (found.length === 0) throw new Error('no process timings in the log: is dist/ built from the current src/?');
-  return found.map((m) => ({
-    tool: path.basename(m[1]),
-    command: m[2],
-    interval: [Number(m[4]), Number(m[4]) + Number(m[3])],
-  }));
+  return found;
 }
 
 async function timed(step) {

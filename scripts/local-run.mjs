@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 // `node scripts/local-run.mjs [--inputs FILE] [--input name=value …] [--tools github|local-mirror]`: runs the
-// bundled action exactly as the runner would (INPUT_* variables, GITHUB_OUTPUT/STEP_SUMMARY files) and prints the
-// job summary and outputs to the terminal. The event is "local" unless --event/--ref say otherwise, so the apply
-// gate stays shut unless every gate input is given explicitly.
+// bundled action on your inputs, against your cluster, exactly as the runner would (INPUT_* variables,
+// GITHUB_OUTPUT/STEP_SUMMARY files) and prints the job summary and outputs to the terminal. The event is "local"
+// unless --event/--ref say otherwise, so the apply gate stays shut unless every gate input is given explicitly.
+// (`npm run local` is scripts/local-cluster-run.mjs: the shipped root on a local control plane the project starts.)
 //
 // What the runner does for a job, this script does for the terminal: it swallows the action's `::add-mask::` lines
-// (and `::debug::` ones unless RUNNER_DEBUG=1) and masks every registered secret in what it prints (the action's output, the summary, the outputs), keeps the
-// run's files in a private temporary directory that it removes at the end, and refuses an inputs file it cannot
-// take whole: a name that is not an input (naming the closest one), a value that is not a string, broken YAML.
+// (and `::debug::` ones unless RUNNER_DEBUG=1) and masks every registered secret in what it prints (the action's
+// output, the summary, the outputs), keeps the run's files in a private temporary directory that it removes at the
+// end, and refuses an inputs file it cannot take whole: a name that is not an input (naming the closest one), a value
+// that is not a string, broken YAML.
 //
 // --tools github (default) downloads tofu and conftest from their releases, verified as in CI. --tools local-mirror
-// (what `npm run local` uses) serves tofu and conftest built from the Go module proxy by scripts/test-tools.sh from a
-// release mirror on 127.0.0.1, signed with a key made for the run: for machines that cannot reach GitHub.
+// serves tofu and conftest built from the Go module proxy by scripts/test-tools.sh from a release mirror on
+// 127.0.0.1, signed with a key made for the run: for machines that cannot reach GitHub.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -163,7 +165,7 @@ async function main() {
   try {
     ({ values } = parseArgs({
       options: {
-        inputs: { type: 'string', default: path.join(repo, 'examples/local/inputs.yml') },
+        inputs: { type: 'string' },
         input: { type: 'string', multiple: true, default: [] },
         event: { type: 'string', default: 'local' },
         ref: { type: 'string', default: 'refs/heads/local' },
@@ -178,8 +180,9 @@ async function main() {
     throw new LocalRunError('--tools expects github or local-mirror');
 
   const names = actionInputNames();
-  const inputsFile = path.resolve(values.inputs);
-  const inputs = readInputsFile(inputsFile, names);
+  // Without an inputs file, the --input values are all there is; `@file:` paths are then relative to the workspace.
+  const inputsFile = path.resolve(values.inputs ?? 'inputs.yml');
+  const inputs = values.inputs === undefined ? {} : readInputsFile(inputsFile, names);
   for (const pair of values.input) {
     const eq = pair.indexOf('=');
     if (eq < 1) throw new LocalRunError(`--input expects name=value, got "${pair.slice(0, 40)}"`);

@@ -8,3 +8,4 @@ export function resolveTypeScriptImports(): Promise<void>;
 export function covered(intervals: [number, number][]): number;
 export function median(values: number[]): number;
 export function parseFileCommands(text: string): Record<string, string>;
+export function toolProcesses(stdout: string): { tool: string; command: string; interval: [number, number] }[];

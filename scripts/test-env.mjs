@@ -54,6 +54,19 @@ export async function resolveTypeScriptImports() {
   });
 }
 
+/**
+ * The tool processes a run logged, in its `::debug::process <binary> <first arg> exited <code> after <ms> ms (from
+ * <ms> ms)` lines (src/process.ts): the tool's name, its first argument, and its interval in ms from the run's start.
+ */
+export function toolProcesses(stdout) {
+  const found = stdout.matchAll(/^::debug::process (\S+) (\S*) exited \S+ after ([\d.]+) ms \(from ([\d.]+) ms\)$/gm);
+  return [...found].map((m) => ({
+    tool: path.basename(m[1]),
+    command: m[2],
+    interval: [Number(m[4]), Number(m[4]) + Number(m[3])],
+  }));
+}
+
 /** Total length of the union of [start, end] intervals, in ms: the time covered by overlapping tool runs. */
 export function covered(intervals) {
   let total = 0;

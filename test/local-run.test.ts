@@ -1,7 +1,8 @@
-// The README's first command line: `npm run local` runs the bundle on the example inputs, with tofu and conftest
-// served from the loopback mirror, and prints the job summary and outputs without ever applying. And what a local
+// `node scripts/local-run.mjs`: the bundle on the user's own inputs, with tofu and conftest from their releases or
+// served from the loopback mirror, printing the job summary and outputs without ever applying. And what a local
 // run owes the terminal that the runner would otherwise take care of: no secret in clear (the runner swallows
 // `::add-mask::` lines, a terminal does not), no input silently ignored, a clear message for a broken inputs file.
+// (`npm run local`, the shipped root on a local control plane, is test/local-cluster-run.test.ts.)
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { SECRET_INPUTS } from '../src/inputs/schema.js';
 import { closestInput, localSecretInputs, maskingFilter } from '../scripts/local-run.mjs';
 import { fakeKubeconfig, node24, repoRoot } from './support/action-runner.js';
+import { fixtureRoots } from './support/pipeline.js';
 
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 const TOKEN = 'kube-token-local-s3cr3t-0123456789';
@@ -22,11 +24,11 @@ interface LocalRun {
   leftInTmp: string[];
 }
 
-/** Runs scripts/local-run.mjs in a fresh workspace holding `files`, with its own TMPDIR. */
+/** Runs scripts/local-run.mjs in a fresh workspace holding `files` and a root in ./config, with its own TMPDIR. */
 function localRun(files: Record<string, string>, args: string[]): Promise<LocalRun> {
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'flux-local-'));
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'flux-local-tmp-'));
-  cpSync(path.join(repoRoot, 'examples'), path.join(workspace, 'examples'), { recursive: true });
+  cpSync(path.join(fixtureRoots, 'changes'), path.join(workspace, 'config'), { recursive: true });
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(workspace, name), content);
   return new Promise((resolve) => {
     execFile(
@@ -50,18 +52,28 @@ function localRun(files: Record<string, string>, args: string[]): Promise<LocalR
   });
 }
 
-describe('npm run local', () => {
-  it('plans the example for real, prints the summary and the outputs, and refuses to apply', async () => {
-    const run = await localRun({}, ['--tools', 'local-mirror']);
+describe('local-run.mjs --tools local-mirror', () => {
+  it('plans your inputs for real, prints the summary and the outputs, and refuses to apply', async () => {
+    const inputs = [
+      'git-url: https://github.com/wildside/fleet-infra',
+      'git-path: ./clusters/dev',
+      'working-directory: config',
+      "kubeconfig: '@file:kubeconfig.yaml'",
+      "comment: 'false'",
+    ].join('\n');
+    const run = await localRun(
+      { 'inputs.yml': inputs, 'kubeconfig.yaml': fakeKubeconfig('https://127.0.0.1:6443', TOKEN) },
+      ['--inputs', 'inputs.yml', '--tools', 'local-mirror'],
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('===== job summary =====');
     expect(run.stdout).toMatch(/^plan-exitcode: 2$/m);
     expect(run.stdout).toMatch(/^policy-result: pass$/m);
     expect(run.stdout).toMatch(/^applied: false$/m);
     expect(run.stdout).toMatch(/^apply-skipped-reason: The event is 'local'/m);
-    // The example kubeconfig's placeholder token is masked like a real one: nowhere on the terminal, not even in
-    // the `::add-mask::` lines that the runner would have swallowed.
-    expect(run.stdout + run.stderr).not.toContain('placeholder-token-not-a-secret');
+    // The kubeconfig's token is masked: nowhere on the terminal, not even in the `::add-mask::` lines that the
+    // runner would have swallowed.
+    expect(run.stdout + run.stderr).not.toContain(TOKEN);
     expect(run.stdout + run.stderr).not.toContain('::add-mask::');
     // No run link to a run that does not exist.
     expect(run.stdout).not.toContain('/actions/runs/NaN');
