@@ -97,8 +97,8 @@ export class IssueStore {
     if (body?.body !== undefined) issue.body = this.validBody(body.body);
     if (body?.state !== undefined) {
       if (body.state !== 'open' && body.state !== 'closed') throw new IssueFailure(422, 'Validation Failed: state');
-      const reason = body.state_reason ?? (body.state === 'closed' ? 'completed' : 'reopened');
-      if (!['completed', 'not_planned', 'reopened'].includes(String(reason)))
+      const reason: unknown = body.state_reason ?? (body.state === 'closed' ? 'completed' : 'reopened');
+      if (typeof reason !== 'string' || !['completed', 'not_planned', 'reopened'].includes(reason))
         throw new IssueFailure(422, 'Validation Failed: state_reason');
       issue.state = body.state;
       issue.state_reason = reason as StoredIssue['state_reason'];
