@@ -33984,7 +33984,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6805);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9516);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -33993,7 +33993,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6805:
+/***/ 9516:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43941,7 +43941,8 @@ function client(args) {
         log: { debug: () => { }, info: () => { }, warn: () => { }, error: () => { } },
     }, retry, throttling);
 }
-function toCommentError(error, action) {
+const PULL_REQUEST_PERMISSION = 'Pull requests from forks get a read-only token; otherwise give the job `permissions: pull-requests: write`.';
+function toCommentError(error, action, forbiddenHint) {
     if (error instanceof GitHubCommentError)
         return error;
     const status = error.status;
@@ -43957,8 +43958,7 @@ function toCommentError(error, action) {
         return new GitHubCommentError('rate-limited', `Could not ${action}: ${said} (still limited after waiting).`, status);
     }
     if (status === 403) {
-        return new GitHubCommentError('forbidden', `Could not ${action}: ${said}. Pull requests from forks get a read-only token; otherwise give the job ` +
-            '`permissions: pull-requests: write`.', status);
+        return new GitHubCommentError('forbidden', `Could not ${action}: ${said}. ${forbiddenHint}`, status);
     }
     if (status === 404) {
         return new GitHubCommentError('not-found', `Could not ${action}: ${said}. Check the repository, the pull request and the token's access.`, status);
@@ -43970,12 +43970,13 @@ function toCommentError(error, action) {
     }
     return new GitHubCommentError('rejected', `Could not ${action}: ${said}.`, status);
 }
-async function attempt(action, work) {
+/** Runs `work`, turning any failure into a GitHubCommentError; `forbiddenHint` says which permission a 403 lacks. */
+async function attempt(action, work, forbiddenHint = PULL_REQUEST_PERMISSION) {
     try {
         return await work();
     }
     catch (error) {
-        throw toCommentError(error, action);
+        throw toCommentError(error, action, forbiddenHint);
     }
 }
 /** The login whose comments are ours: see the note at the top of this file. */
@@ -54712,6 +54713,7 @@ const INPUT_NAMES = [
     'health-timeout',
     'github-token',
     'comment',
+    'drift-issue',
 ];
 const isSecret = (name) => SECRET_INPUTS.includes(name);
 /** Formats one error the way every input error reads: name, value (hidden if secret), what is accepted. */
@@ -54756,6 +54758,7 @@ const fields = {
     'health-timeout': healthTimeout,
     'github-token': optionalText(),
     comment: fields_boolean(true),
+    'drift-issue': fields_boolean(false),
 };
 /** Rules that tie inputs together; each looks only at inputs that were valid on their own (absent otherwise). */
 function crossChecks(p) {
@@ -54817,6 +54820,7 @@ function toActionInputs(p) {
         healthTimeoutSeconds: p['health-timeout'],
         githubToken: p['github-token'],
         comment: p.comment,
+        driftIssue: p['drift-issue'],
     };
 }
 function parseInputs(raw) {
@@ -55288,6 +55292,329 @@ function policyOutputs(policy) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/drift.ts
+// Pure: drift, the cluster no longer matching main. A run that plans main's head without applying it measures
+// drift: its plan's changes are exactly what main would change in the cluster. This module decides whether a run
+// measures it (the `drift` output), renders the job summary's drift section, and renders the body of the one drift
+// issue per target with the hidden marker that finds it again.
+//
+// Runs that do not measure drift leave the output empty: a pull request plans its own head, not main's; a run that
+// applies turns its changes into the cluster's state, so they say nothing about drift; a failed plan knows nothing.
+
+
+
+
+/** Events whose run plans main's head (schedule runs on the default branch; the ref says which one). */
+const DRIFT_EVENTS = ['push', 'schedule', 'workflow_dispatch'];
+/** Entries each drift list shows; the rest is counted. Keeps the summary and the issue far below GitHub's limits. */
+const DRIFT_LIST_LIMIT = 50;
+/** Longer addresses (for_each keys) are cut, so that one entry cannot take the room of the list. */
+const MAX_ADDRESS = 200;
+function decideDrift(facts) {
+    if (!DRIFT_EVENTS.includes(facts.eventName)) {
+        return { measured: false, why: `a ${facts.eventName} run plans its own commit, not ${MAIN_REF}'s head` };
+    }
+    if (facts.ref !== MAIN_REF)
+        return { measured: false, why: `the ref is ${facts.ref}, not ${MAIN_REF}` };
+    if (facts.applies)
+        return { measured: false, why: 'this run applies its plan' };
+    if (facts.planExitCode === 1)
+        return { measured: false, why: 'the plan failed' };
+    return { measured: true, drifted: facts.planExitCode === 2 };
+}
+/** The `drift` output: `true`, `false`, or '' when the run does not measure drift. */
+function driftOutput(verdict) {
+    return verdict.measured ? String(verdict.drifted) : '';
+}
+const ACTION_WORDS = {
+    create: 'create',
+    update: 'update in place',
+    replace: 'replace',
+    delete: 'destroy',
+    import: 'import',
+    move: 'move',
+    read: 'read',
+    forget: 'forget',
+    'no-op': 'no change',
+};
+const CHANGED_OUTSIDE = {
+    update: 'changed',
+    delete: 'deleted',
+    move: 'moved',
+};
+function shortAddress(address) {
+    return address.length <= MAX_ADDRESS ? address : `${address.slice(0, MAX_ADDRESS - 1)}…`;
+}
+function boundedList(entries) {
+    const shown = entries.slice(0, DRIFT_LIST_LIMIT);
+    const hidden = entries.length - shown.length;
+    if (hidden > 0)
+        shown.push(`- … ${formatNumber(hidden)} more not shown (the plan has them all)`);
+    return shown.join('\n');
+}
+/** The drift lists: what changed outside OpenTofu, and what the plan of main would do about it. */
+function driftLists(summary, scrub) {
+    if (!summary)
+        return [];
+    const entry = (c, words) => `- ${inlineCode(shortAddress(scrub(c.address)))} — ${words}`;
+    const blocks = [];
+    if (summary.drift.length > 0) {
+        const outside = summary.drift.map((c) => entry(c, CHANGED_OUTSIDE[c.action] ?? ACTION_WORDS[c.action]));
+        blocks.push(`**Changed outside OpenTofu** (${formatNumber(outside.length)})\n\n${boundedList(outside)}`);
+    }
+    const planned = summary.changes.filter((c) => c.action !== 'read').map((c) => entry(c, ACTION_WORDS[c.action]));
+    const outputs = summary.outputChanges.map((o) => `- output ${inlineCode(scrub(o.name))} — ${ACTION_WORDS[o.action]}`);
+    const all = [...planned, ...outputs];
+    if (all.length > 0) {
+        blocks.push(`**What applying main would change** (${planCounts(summary)})\n\n${boundedList(all)}`);
+    }
+    return blocks;
+}
+const shortSha = (sha) => (sha ? inlineCode(sha.slice(0, 12)) : 'an unknown commit');
+const runLink = (url) => (url ? ` ([workflow run](${url}))` : '');
+/** The job summary's drift section; '' when the run does not measure drift. */
+function renderDriftSection(verdict, report, issueLine, secrets = []) {
+    if (!verdict.measured)
+        return '';
+    const scrub = secretScrubber(secrets);
+    const head = `### Drift\n\n`;
+    const issue = issueLine ? `\n\n${issueLine}` : '';
+    if (!verdict.drifted) {
+        return `${head}None: the plan of ${MAIN_REF} at ${shortSha(report.headSha)} has no changes, so the cluster matches main.${issue}\n`;
+    }
+    const lists = driftLists(report.summary, scrub);
+    const intro = `**The cluster differs from main:** the plan of ${MAIN_REF} at ${shortSha(report.headSha)} has changes ` +
+        '(output `drift` is `true`).';
+    return `${[head + intro, ...lists].join('\n\n')}${issue}\n`;
+}
+const drift_MARKER_PREFIX = '<!-- flux-bootstrap-drift:';
+const drift_MARKER = /^\s*<!-- flux-bootstrap-drift:(\{[^\n]*?\}) -->/;
+/** GitHub's limit for an issue title. */
+const TITLE_LIMIT = 256;
+function driftIssueMarker(metadata) {
+    const json = JSON.stringify(metadata).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+    return `${drift_MARKER_PREFIX}${json} -->`;
+}
+/** The marker on the first line of a drift issue's body; null for any other issue. */
+function parseDriftIssueMetadata(body) {
+    const match = drift_MARKER.exec(body);
+    if (!match)
+        return null;
+    try {
+        const m = JSON.parse(match[1]);
+        if (!m || m.version !== 1 || typeof m.target !== 'string' || typeof m.headSha !== 'string')
+            return null;
+        return { version: 1, target: m.target, headSha: m.headSha };
+    }
+    catch {
+        return null;
+    }
+}
+function driftIssueTitle(target, secrets = []) {
+    const title = `Flux drift: the cluster of ${secretScrubber(secrets)(target)} differs from main`;
+    return title.length <= TITLE_LIMIT ? title : `${title.slice(0, TITLE_LIMIT - 1)}…`;
+}
+/** The open issue's body while drift lasts, rewritten by every drift run. */
+function renderDriftIssue(report, secrets = []) {
+    const scrub = secretScrubber(secrets);
+    const target = scrub(report.target);
+    const blocks = [
+        driftIssueMarker({ version: 1, target, headSha: report.headSha }),
+        `### Flux drift on ${inlineCode(target)}`,
+        `The plan of ${MAIN_REF} at ${shortSha(report.headSha)} has changes: the cluster no longer matches main` +
+            `${runLink(report.runUrl)}. Someone or something changed it by hand, or main has changes that were not applied.`,
+        ...driftLists(report.summary, scrub),
+        'To bring the cluster back to main, apply main again (a `workflow_dispatch` of the apply workflow, through the ' +
+            'same gate), or change main to match the cluster. Each drift run updates this issue and closes it once the ' +
+            'plan of main has no changes.',
+    ];
+    return `${blocks.join('\n\n')}\n`;
+}
+/** The issue's body when it is closed: drift gone, with the run that found it gone above the last report. */
+function renderDriftResolved(previousBody, report, secrets = []) {
+    const scrub = secretScrubber(secrets);
+    const target = scrub(report.target);
+    const withoutMarker = previousBody.replace(drift_MARKER, '').replace(/^\s+/, '');
+    const resolved = `**Resolved:** the plan of ${MAIN_REF} at ${shortSha(report.headSha)} has no changes${runLink(report.runUrl)}; ` +
+        'the cluster matches main again. The last drift report follows.';
+    const blocks = [driftIssueMarker({ version: 1, target, headSha: report.headSha }), resolved, withoutMarker];
+    return `${blocks.filter((b) => b !== '').join('\n\n')}\n`;
+}
+/** One line for the job summary and the log about what happened to the issue. */
+function describeIssueAction(action, issue) {
+    const link = issue ? `[#${issue.number}](${issue.url})` : '';
+    switch (action) {
+        case 'opened':
+            return `Opened the drift issue ${link}.`;
+        case 'updated':
+            return `Updated the drift issue ${link}.`;
+        case 'unchanged':
+            return `The drift issue ${link} already says this.`;
+        case 'closed':
+            return `Closed the drift issue ${link}: the drift is gone.`;
+        case 'none':
+            return 'No drift issue is open for this target.';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/drift-issue.ts
+// The drift stage's edge: the `drift` output, the job summary's drift section, and with `drift-issue: true` the one
+// open issue per target, found by the hidden marker of src/report/drift.ts, opened or updated while drift lasts
+// and closed once a plan of main has no changes. It goes through the same GitHub client as the PR comment
+// (github.ts: retries, rate limits) and edits only issues the token's own identity wrote.
+//
+// An issue that cannot be written (no `issues: write`, no token, an outage) never fails the run: drift is reported
+// by the output and the job summary all the same, and the warning says what to grant. A run that does not measure
+// drift (src/report/drift.ts) leaves the issue alone, so a pull request or a failed plan never closes it.
+
+
+
+
+const ISSUES_PERMISSION = 'Give the job `permissions: issues: write` for `drift-issue: true`.';
+/** Our open drift issues of the target, oldest first. The issues list includes pull requests: they are skipped. */
+async function openIssuesOf(octokit, args, login) {
+    const issues = (await octokit.paginate(octokit.rest.issues.listForRepo, {
+        owner: args.owner,
+        repo: args.repo,
+        state: 'open',
+        per_page: 100,
+    }));
+    const ours = [];
+    for (const issue of issues) {
+        if (issue.pull_request || !sameLogin(issue.user?.login, login))
+            continue;
+        const metadata = parseDriftIssueMetadata(issue.body ?? '');
+        if (metadata?.target === args.target)
+            ours.push({ ...issue, metadata });
+    }
+    return ours.sort((a, b) => a.number - b.number);
+}
+async function closeIssue(octokit, args, issue, reason, body) {
+    await octokit.rest.issues.update({
+        owner: args.owner,
+        repo: args.repo,
+        issue_number: issue.number,
+        state: 'closed',
+        state_reason: reason,
+        ...(body !== undefined && body !== issue.body ? { body } : {}),
+    });
+}
+const drift_issue_link = (issue) => ({ number: issue.number, url: issue.html_url });
+/**
+ * Opens the target's drift issue, or updates the open one. Two runs racing may both open one: after creating, the
+ * issues are listed again, the oldest stays open with this run's body and every newer one of ours is closed.
+ */
+async function upsertDriftIssue(args) {
+    return attempt(`open or update the drift issue of ${args.target}`, async () => {
+        const octokit = client(args);
+        const login = await tokenLogin(octokit, args.authorLogin);
+        const [keep, ...duplicates] = await openIssuesOf(octokit, args, login);
+        if (keep) {
+            for (const duplicate of duplicates)
+                await closeIssue(octokit, args, duplicate, 'not_planned');
+            if (keep.body === args.body && keep.title === args.title)
+                return { action: 'unchanged', issue: drift_issue_link(keep) };
+            await octokit.rest.issues.update({
+                owner: args.owner,
+                repo: args.repo,
+                issue_number: keep.number,
+                title: args.title,
+                body: args.body,
+            });
+            return { action: 'updated', issue: drift_issue_link(keep) };
+        }
+        const { data: created } = await octokit.rest.issues.create({
+            owner: args.owner,
+            repo: args.repo,
+            title: args.title,
+            body: args.body,
+        });
+        const [oldest, ...newer] = await openIssuesOf(octokit, args, created.user?.login ?? login);
+        for (const other of newer)
+            await closeIssue(octokit, args, other, 'not_planned');
+        if (!oldest || oldest.number === created.number)
+            return { action: 'opened', issue: drift_issue_link(created) };
+        // Another run opened one first: it takes this run's body.
+        if (oldest.body !== args.body) {
+            await octokit.rest.issues.update({
+                owner: args.owner,
+                repo: args.repo,
+                issue_number: oldest.number,
+                body: args.body,
+            });
+        }
+        return { action: 'updated', issue: drift_issue_link(oldest) };
+    }, ISSUES_PERMISSION);
+}
+/** Closes the target's open drift issue(s) as completed, each body rewritten by `resolved`; 'none' when none is open. */
+async function closeDriftIssue(args) {
+    return attempt(`close the drift issue of ${args.target}`, async () => {
+        const octokit = client(args);
+        const login = await tokenLogin(octokit, args.authorLogin);
+        const open = await openIssuesOf(octokit, args, login);
+        for (const issue of open)
+            await closeIssue(octokit, args, issue, 'completed', args.resolved(issue.body ?? ''));
+        return open[0] ? { action: 'closed', issue: drift_issue_link(open[0]) } : { action: 'none' };
+    }, ISSUES_PERMISSION);
+}
+async function syncIssue(request, drifted, report) {
+    const { context, inputs, secrets } = request;
+    if (!inputs.driftIssue)
+        return '';
+    if (!inputs.githubToken) {
+        warning("No drift issue: no github-token: pass 'github-token' (the default is github.token).");
+        return 'No drift issue: the `github-token` input is empty.';
+    }
+    const args = {
+        token: inputs.githubToken,
+        apiUrl: context.apiUrl,
+        owner: context.owner,
+        repo: context.repo,
+        target: report.target,
+    };
+    try {
+        const result = drifted
+            ? await upsertDriftIssue({
+                ...args,
+                title: driftIssueTitle(report.target),
+                body: renderDriftIssue(report, secrets),
+            })
+            : await closeDriftIssue({ ...args, resolved: (previous) => renderDriftResolved(previous, report, secrets) });
+        const line = describeIssueAction(result.action, result.issue);
+        info(line);
+        return line;
+    }
+    catch (error) {
+        if (!(error instanceof GitHubCommentError))
+            throw error;
+        warning(`No drift issue: ${error.message} The job summary has the drift report.`);
+        return `The drift issue could not be ${drifted ? 'opened or updated' : 'closed'}: ${error.message}`;
+    }
+}
+/** Measures drift (or says why not), reports it, and keeps the drift issue in step when asked to. */
+async function runDriftStage(request) {
+    const { context } = request;
+    const verdict = decideDrift({
+        eventName: context.eventName,
+        ref: context.ref,
+        planExitCode: request.planExitCode,
+        applies: request.applies,
+    });
+    const outputs = { drift: driftOutput(verdict) };
+    if (!verdict.measured) {
+        info(`Drift not measured: ${verdict.why}.${request.inputs.driftIssue ? ' The drift issue is left as it is.' : ''}`);
+        return { outputs, summary: '' };
+    }
+    const target = secretScrubber(request.secrets)(request.target);
+    const report = { target, headSha: context.sha, runUrl: context.runUrl, summary: request.summary };
+    if (verdict.drifted)
+        warning(`Drift on ${target}: the plan of main has changes; the cluster differs from main.`);
+    else
+        info(`No drift on ${target}: the plan of main has no changes.`);
+    const issueLine = await syncIssue(request, verdict.drifted, report);
+    return { outputs, summary: renderDriftSection(verdict, report, issueLine, request.secrets) };
+}
+
 ;// CONCATENATED MODULE: ./src/report/publish.ts
 // The report stage's edge: the job summary on every run, and on pull requests the one comment of this target.
 // A comment that cannot be posted (fork token, no token, 403, outage) never fails the run: it warns with the
@@ -55364,6 +55691,7 @@ function renderInputsSection(inputs) {
         ['allow-local-state', String(inputs.allowLocalState)],
         ['health-timeout', `${inputs.healthTimeoutSeconds}s`],
         ['comment', String(inputs.comment)],
+        ['drift-issue', String(inputs.driftIssue)],
         ['github-token', summary_set(inputs.githubToken)],
     ];
     const body = rows.map(([name, value]) => `| \`${name}\` | ${tableCell(value)} |`).join('\n');
@@ -57175,6 +57503,7 @@ async function extractBinary(archivePath, archive, dest, binary) {
 
 
 
+
 function setOutputs(...groups) {
     for (const group of groups)
         for (const [name, value] of Object.entries(group))
@@ -57274,7 +57603,20 @@ async function run() {
             kubeconfigPath: tfvars.kubeconfigPath,
         });
         setOutputs(applied.outputs);
+        // drift: a plan of main's head that did not apply
+        const drift = await runDriftStage({
+            context,
+            inputs,
+            target,
+            planExitCode: plan.exitCode,
+            summary,
+            applies: applied.decision.apply,
+            secrets: secretValues(inputs),
+        });
+        setOutputs(drift.outputs);
+        // A scheduled drift run is about drift first; other runs have no drift section.
         await summary_summary
+            .addRaw(drift.summary, true)
             .addRaw(report, true)
             .addRaw(applied.summary, true)
             .addRaw(renderToolsSection([tools.tofu, tools.conftest]), true)

@@ -18,6 +18,7 @@ import { toolEnvironment } from './process.js';
 import { renderPlanComment } from './report/comment.js';
 import { planCounts } from './report/comment-sections.js';
 import { planOutputs, policyOutputs } from './report/outputs.js';
+import { runDriftStage } from './report/drift-issue.js';
 import { planComment, publishComment } from './report/publish.js';
 import { renderInputsSection, renderToolsSection } from './report/summary.js';
 import { commentTarget } from './report/target.js';
@@ -136,7 +137,21 @@ export async function run(): Promise<void> {
     });
     setOutputs(applied.outputs);
 
+    // drift: a plan of main's head that did not apply
+    const drift = await runDriftStage({
+      context,
+      inputs,
+      target,
+      planExitCode: plan.exitCode,
+      summary,
+      applies: applied.decision.apply,
+      secrets: secretValues(inputs),
+    });
+    setOutputs(drift.outputs);
+
+    // A scheduled drift run is about drift first; other runs have no drift section.
     await core.summary
+      .addRaw(drift.summary, true)
       .addRaw(report, true)
       .addRaw(applied.summary, true)
       .addRaw(renderToolsSection([tools.tofu, tools.conftest]), true)

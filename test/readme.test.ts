@@ -99,6 +99,7 @@ describe('README.md', () => {
   it('shows the example workflows verbatim', () => {
     expect(embeddedExamples(README)).toEqual([
       'examples/workflows/flux.yml',
+      'examples/workflows/drift.yml',
       'examples/workflows/many-clusters.yml',
       'examples/workflows/doks.yml',
     ]);

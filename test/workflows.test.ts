@@ -105,6 +105,7 @@ describe('workflow files', () => {
         'examples/workflows/flux.yml',
         'examples/workflows/many-clusters.yml',
         'examples/workflows/doks.yml',
+        'examples/workflows/drift.yml',
       ]),
     );
   });
@@ -251,6 +252,26 @@ describe('README examples', () => {
       compared += 1;
     }
     expect(compared).toBeGreaterThanOrEqual(2);
+  });
+
+  it('plan main for drift on a schedule without applying or commenting; issues: write only with drift-issue', () => {
+    let scheduled = 0;
+    for (const file of examples) {
+      const workflow = readWorkflow(file);
+      for (const [name, job] of Object.entries(workflow.jobs ?? {})) {
+        const where = `${file} ${name}`;
+        const withDriftIssue = usesAction(job).some((s) => String(s.with?.['drift-issue']) === 'true');
+        const grant = typeof job.permissions === 'object' ? job.permissions.issues : undefined;
+        expect(grant, where).toBe(withDriftIssue ? 'write' : undefined);
+        if (!eventsOf(workflow).includes('schedule')) continue;
+        expect(eventsOf(workflow), file).toEqual(expect.arrayContaining(['schedule', 'workflow_dispatch']));
+        expect(applies(job), where).toBe(false);
+        for (const step of usesAction(job)) expect(String(step.with?.comment), where).toBe('false');
+        expect(withDriftIssue, where).toBe(true);
+        scheduled += 1;
+      }
+    }
+    expect(scheduled).toBeGreaterThanOrEqual(1);
   });
 
   it('give every matrix entry its own target, so each cluster has its own PR comment', () => {

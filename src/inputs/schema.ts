@@ -50,6 +50,7 @@ export const INPUT_NAMES = [
   'health-timeout',
   'github-token',
   'comment',
+  'drift-issue',
 ] as const;
 
 export type InputName = (typeof INPUT_NAMES)[number];
@@ -92,6 +93,8 @@ export interface ActionInputs {
   healthTimeoutSeconds: number;
   githubToken?: string;
   comment: boolean;
+  /** Open, update and close one issue per target about drift (src/report/drift-issue.ts). */
+  driftIssue: boolean;
 }
 
 export interface InputError {
@@ -144,6 +147,7 @@ const fields = {
   'health-timeout': healthTimeout,
   'github-token': optionalText(),
   comment: boolean(true),
+  'drift-issue': boolean(false),
 } satisfies Record<InputName, Field<unknown>>;
 
 type ParsedInputs = { [K in InputName]: z.output<(typeof fields)[K]> };
@@ -212,6 +216,7 @@ function toActionInputs(p: ParsedInputs): ActionInputs {
     healthTimeoutSeconds: p['health-timeout'],
     githubToken: p['github-token'],
     comment: p.comment,
+    driftIssue: p['drift-issue'],
   };
 }
 

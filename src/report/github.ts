@@ -65,12 +65,12 @@ interface ApiComment {
   user?: { login: string } | null;
 }
 
-type Client = ReturnType<typeof getOctokit>;
+export type Client = ReturnType<typeof getOctokit>;
 
 /** Upper bound on one wait asked for by a rate limit; longer waits give up rather than stall the job. */
 const MAX_RATE_LIMIT_WAIT_S = 60;
 
-function client(args: RepositoryArgs): Client {
+export function client(args: RepositoryArgs): Client {
   if (!args.token) {
     throw new GitHubCommentError(
       'no-token',
@@ -95,7 +95,10 @@ function client(args: RepositoryArgs): Client {
   );
 }
 
-function toCommentError(error: unknown, action: string): GitHubCommentError {
+const PULL_REQUEST_PERMISSION =
+  'Pull requests from forks get a read-only token; otherwise give the job `permissions: pull-requests: write`.';
+
+function toCommentError(error: unknown, action: string, forbiddenHint: string): GitHubCommentError {
   if (error instanceof GitHubCommentError) return error;
   const status = (error as { status?: unknown }).status;
   const raw = error instanceof Error ? error.message : String(error);
@@ -117,12 +120,7 @@ function toCommentError(error: unknown, action: string): GitHubCommentError {
     );
   }
   if (status === 403) {
-    return new GitHubCommentError(
-      'forbidden',
-      `Could not ${action}: ${said}. Pull requests from forks get a read-only token; otherwise give the job ` +
-        '`permissions: pull-requests: write`.',
-      status,
-    );
+    return new GitHubCommentError('forbidden', `Could not ${action}: ${said}. ${forbiddenHint}`, status);
   }
   if (status === 404) {
     return new GitHubCommentError(
@@ -142,11 +140,16 @@ function toCommentError(error: unknown, action: string): GitHubCommentError {
   return new GitHubCommentError('rejected', `Could not ${action}: ${said}.`, status);
 }
 
-async function attempt<T>(action: string, work: () => Promise<T>): Promise<T> {
+/** Runs `work`, turning any failure into a GitHubCommentError; `forbiddenHint` says which permission a 403 lacks. */
+export async function attempt<T>(
+  action: string,
+  work: () => Promise<T>,
+  forbiddenHint = PULL_REQUEST_PERMISSION,
+): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    throw toCommentError(error, action);
+    throw toCommentError(error, action, forbiddenHint);
   }
 }
 
@@ -163,7 +166,7 @@ export async function tokenLogin(octokit: Client, authorLogin?: string): Promise
   }
 }
 
-const sameLogin = (a: string | undefined, b: string): boolean => a?.toLowerCase() === b.toLowerCase();
+export const sameLogin = (a: string | undefined, b: string): boolean => a?.toLowerCase() === b.toLowerCase();
 
 async function listComments(octokit: Client, args: CommentArgs): Promise<ApiComment[]> {
   return await octokit.paginate(octokit.rest.issues.listComments, {

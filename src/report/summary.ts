@@ -34,6 +34,7 @@ export function renderInputsSection(inputs: ActionInputs): string {
     ['allow-local-state', String(inputs.allowLocalState)],
     ['health-timeout', `${inputs.healthTimeoutSeconds}s`],
     ['comment', String(inputs.comment)],
+    ['drift-issue', String(inputs.driftIssue)],
     ['github-token', set(inputs.githubToken)],
   ];
   const body = rows.map(([name, value]) => `| \`${name}\` | ${tableCell(value)} |`).join('\n');

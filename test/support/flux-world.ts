@@ -53,6 +53,8 @@ export interface FluxWorld {
   merge(number: number, headSha: string, inputs?: Record<string, string>, sigtermWhen?: RegExp): Promise<ActionRun>;
   /** A workflow_dispatch on main's head (no pull request behind it). */
   dispatch(inputs?: Record<string, string>): Promise<ActionRun>;
+  /** A scheduled run on main's head (`on: schedule`), as a drift workflow runs. */
+  schedule(inputs?: Record<string, string>): Promise<ActionRun>;
   /** Starts Flux's controllers as soon as the chart's CRDs are Established (once; later calls resolve at once). */
   fluxControllersAfterChart(): Promise<void>;
   stop(): Promise<void>;
@@ -189,6 +191,9 @@ export async function startFluxWorld(options: WorldOptions): Promise<FluxWorld> 
     },
     dispatch(inputs = {}) {
       return run('workflow_dispatch', 'refs/heads/main', nextSha(), inputs);
+    },
+    schedule(inputs = {}) {
+      return run('schedule', 'refs/heads/main', nextSha(), inputs, { schedule: '17 6 * * *' });
     },
     async stop() {
       await stopParts();

@@ -1,10 +1,11 @@
 // A GitHub REST API stand-in: a real HTTP server on 127.0.0.1 serving the endpoints the action uses (the issue
 // comments of a pull request with pagination and Link headers, create/update/delete of a comment, GET /user, the
-// pull requests of a commit, one pull request). It authenticates tokens like GitHub does for a user token and for
+// pull requests of a commit, one pull request, and the repository's issues: github-issues.ts). It authenticates tokens like GitHub does for a user token and for
 // an installation token (GET /user refused, writes refused when read-only as on a fork), records every request,
 // can fail the next N requests of a route with a chosen status, and can hold requests to make races happen.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { IssueFailure, IssueStore } from './github-issues.js';
 
 export type RouteName =
   | 'get-user'
@@ -15,6 +16,10 @@ export type RouteName =
   | 'delete-comment'
   | 'commit-pulls'
   | 'get-pull'
+  | 'list-issues'
+  | 'create-issue'
+  | 'get-issue'
+  | 'update-issue'
   | 'unknown';
 
 export interface Identity {
@@ -25,6 +30,8 @@ export interface Identity {
   installation?: boolean;
   /** Writes answer 403, as for a pull request from a fork. */
   readOnly?: boolean;
+  /** `read`: issue writes answer 403, as for a job without `permissions: issues: write`. Default `write`. */
+  issues?: 'read' | 'write';
   app?: { id: number; slug: string; name: string };
 }
 
@@ -85,6 +92,10 @@ const ROUTES: [string, RegExp, RouteName][] = [
   ['DELETE', /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/, 'delete-comment'],
   ['GET', /^\/repos\/([^/]+)\/([^/]+)\/commits\/([0-9a-f]+)\/pulls$/, 'commit-pulls'],
   ['GET', /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/, 'get-pull'],
+  ['GET', /^\/repos\/([^/]+)\/([^/]+)\/issues$/, 'list-issues'],
+  ['POST', /^\/repos\/([^/]+)\/([^/]+)\/issues$/, 'create-issue'],
+  ['GET', /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/, 'get-issue'],
+  ['PATCH', /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)$/, 'update-issue'],
 ];
 
 export const GITHUB_ACTIONS_BOT: Identity = {
@@ -114,11 +125,15 @@ export class GitHubApiStandIn {
   private readonly barriers = new Map<RouteName, Barrier>();
   private nextId = 1000;
   private clock = Date.parse('2026-01-01T00:00:00Z');
+  /** The repository's issues (github-issues.ts). */
+  readonly issues: IssueStore;
 
   private constructor(
     private readonly server: http.Server,
     readonly url: string,
-  ) {}
+  ) {
+    this.issues = new IssueStore(() => this.tick(), url, this.htmlBase);
+  }
 
   static async start(): Promise<GitHubApiStandIn> {
     const server = http.createServer();
@@ -144,9 +159,13 @@ export class GitHubApiStandIn {
     return this.addToken(`user-token-${login}`, { login, id: 5000 + this.tokens.size, type: 'User' });
   }
 
-  installationToken(options: { readOnly?: boolean } = {}): string {
-    const suffix = options.readOnly ? 'read-only' : 'write';
-    return this.addToken(`ghs_installation-${suffix}`, { ...GITHUB_ACTIONS_BOT, readOnly: options.readOnly });
+  installationToken(options: { readOnly?: boolean; issues?: 'read' | 'write' } = {}): string {
+    const suffix = `${options.readOnly ? 'read-only' : 'write'}${options.issues === 'read' ? '-issues-read' : ''}`;
+    return this.addToken(`ghs_installation-${suffix}`, {
+      ...GITHUB_ACTIONS_BOT,
+      readOnly: options.readOnly,
+      issues: options.issues,
+    });
   }
 
   /** Puts a comment in place as if someone had written it earlier. */
@@ -188,9 +207,13 @@ export class GitHubApiStandIn {
     return this.requests.filter((r) => r.route === route && (!method || r.method === method));
   }
 
-  private store(owner: string, repo: string, issue: number, body: string, user: Identity): StoredComment {
+  private tick(): string {
     this.clock += 1000;
-    const at = new Date(this.clock).toISOString();
+    return new Date(this.clock).toISOString();
+  }
+
+  private store(owner: string, repo: string, issue: number, body: string, user: Identity): StoredComment {
+    const at = this.tick();
     const comment = { id: this.nextId++, owner, repo, issue, body, user, created_at: at, updated_at: at };
     this.stored.push(comment);
     return comment;
@@ -257,7 +280,8 @@ export class GitHubApiStandIn {
       const result = this.route(route, params, url, identity, record.body as Record<string, unknown> | undefined);
       send(result.status, result.body, result.headers);
     } catch (error) {
-      if (error instanceof HttpFailure) return send(error.status, { message: error.message });
+      if (error instanceof HttpFailure || error instanceof IssueFailure)
+        return send(error.status, { message: error.message });
       send(500, { message: String(error) });
     }
   }
@@ -308,7 +332,15 @@ export class GitHubApiStandIn {
         if (identity.installation) forbidden();
         return { status: 200, body: { login: identity.login, id: identity.id, type: identity.type } };
       case 'list-comments':
-        return this.listPage(owner, repo, Number(third), url);
+        return this.listPage(this.comments(owner, repo, Number(third)), url, (c) => this.commentJson(c));
+      case 'list-issues':
+        return this.listPage(this.issueList(owner, repo, url), url, (entry) => entry);
+      case 'create-issue':
+        return { status: 201, body: this.issues.json(this.issues.create(owner, repo, identity, body)) };
+      case 'get-issue':
+        return { status: 200, body: this.issues.json(this.issues.get(owner, repo, Number(third))) };
+      case 'update-issue':
+        return { status: 200, body: this.issues.json(this.issues.update(owner, repo, Number(third), identity, body)) };
       case 'create-comment': {
         if (identity.readOnly) forbidden();
         const created = this.store(owner, repo, Number(third), validBody(), identity);
@@ -354,14 +386,32 @@ export class GitHubApiStandIn {
     }
   }
 
-  /** One page of comments, oldest first, with GitHub's Link header (first, prev, next, last). */
-  private listPage(
-    owner: string,
-    repo: string,
-    issue: number,
+  /** GET /repos/…/issues lists pull requests too, marked by `pull_request`, as GitHub does. */
+  private issueList(owner: string, repo: string, url: URL): Record<string, unknown>[] {
+    const state = url.searchParams.get('state') ?? 'open';
+    const pulls = this.pulls
+      .filter((p) => p.owner === owner && p.repo === repo)
+      .map((p): Record<string, unknown> => {
+        const json = this.pullJson(p);
+        return {
+          ...json,
+          title: `Pull request ${p.number}`,
+          body: '',
+          user: { login: 'octocat' },
+          pull_request: { url: json.url },
+        };
+      })
+      .filter((p) => state === 'all' || p.state === state);
+    const issues = this.issues.list(owner, repo, url).map((i) => this.issues.json(i));
+    return [...pulls, ...issues].sort((a, b) => Number(a.number) - Number(b.number));
+  }
+
+  /** One page of a list, oldest first, with GitHub's Link header (first, prev, next, last). */
+  private listPage<T>(
+    all: T[],
     url: URL,
+    json: (item: T) => unknown,
   ): { status: number; body: unknown; headers: Record<string, string> } {
-    const all = this.comments(owner, repo, issue);
     const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30)));
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1));
     const last = Math.max(1, Math.ceil(all.length / perPage));
@@ -374,7 +424,7 @@ export class GitHubApiStandIn {
     const links: string[] = [];
     if (page > 1) links.push(link(page - 1, 'prev'), link(1, 'first'));
     if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
-    const body = all.slice((page - 1) * perPage, page * perPage).map((c) => this.commentJson(c));
+    const body = all.slice((page - 1) * perPage, page * perPage).map(json);
     return { status: 200, body, headers: links.length > 0 ? { link: links.join(', ') } : {} };
   }
 }
