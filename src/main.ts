@@ -19,8 +19,8 @@ import { renderPlanComment } from './report/comment.js';
 import { planCounts } from './report/comment-sections.js';
 import { planOutputs, policyOutputs } from './report/outputs.js';
 import { planComment, publishComment } from './report/publish.js';
-import { renderInputsSection, renderToolsSection } from './report/summary.js';
-import { commentTarget } from './report/target.js';
+import { renderInputsTable, renderToolsSection } from './report/summary.js';
+import { clusterLocation, commentTarget } from './report/target.js';
 import { effectiveInputHashes } from './review/inputs.js';
 import { createRunDirectory } from './run-directory.js';
 import { writeTfvars } from './tfvars/write.js';
@@ -76,10 +76,8 @@ export async function run(): Promise<void> {
 
     // report
     const backend = await detectBackend(config.workingDirectory, env, plan.failedStep !== 'init');
-    const target = commentTarget(inputs.target, config.label, {
-      doksName: inputs.clusterName,
-      kubeconfig: inputs.kubeconfig,
-    });
+    const cluster = { doksName: inputs.clusterName, kubeconfig: inputs.kubeconfig };
+    const target = commentTarget(inputs.target, config.label, cluster);
     const gateInputs = {
       acceptApply: inputs.acceptApply,
       kubeconfigPresent: Boolean(inputs.kubeconfig?.trim()),
@@ -107,6 +105,8 @@ export async function run(): Promise<void> {
         inputHashes,
         planTextPath: plan.planTextPath,
         providers: plan.providers,
+        cluster: clusterLocation(cluster),
+        inputsTable: renderInputsTable(inputs),
       },
       { secrets: secretValues(inputs) },
     );
@@ -139,8 +139,8 @@ export async function run(): Promise<void> {
     await core.summary
       .addRaw(report, true)
       .addRaw(applied.summary, true)
+      // The report carries the inputs in effect (collapsed), in the summary as in the comment.
       .addRaw(renderToolsSection([tools.tofu, tools.conftest]), true)
-      .addRaw(renderInputsSection(inputs), true)
       .write();
 
     const failure = runFailure({
