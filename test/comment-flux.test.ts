@@ -220,7 +220,10 @@ describe('the Flux section, from real plans of the shipped root', () => {
     );
     expect(flux).not.toMatch(/debug|1Gi/);
     // Multi-tenancy gives the root Kustomization the controller's service account: an update of its own.
-    expect(flux).toContain('**Changes** the Helm release’s notification-controller, multi-tenancy and chart values');
+    expect(flux).toContain(
+      '**Changes** the Helm release’s notification-controller, multi-tenancy and chart values and the Kustomization’s service account.',
+    );
+    expect(flux).toContain('| Kustomization `flux-system` | service account | not set | `kustomize-controller` |');
   });
 
   it('a path change: the Kustomization’s path before → after, and nothing else', async () => {

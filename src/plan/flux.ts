@@ -168,6 +168,8 @@ const FIELDS: Record<Exclude<FluxKind, 'HelmRelease'>, [string, string][]> = {
     ['interval', 'spec.interval'],
     ['prune', 'spec.prune'],
     ['deletion policy', 'spec.deletionPolicy'],
+    // Set by the module under multi-tenancy (the controller's own account); unset otherwise.
+    ['service account', 'spec.serviceAccountName'],
   ],
 };
 

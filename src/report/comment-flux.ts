@@ -43,6 +43,7 @@ const deletes = (o: FluxObject): boolean => o.action === 'delete';
 /** The rows worth a reviewer's eye: every setting of what is created or removed, what changes of the rest. */
 function shownSettings(o: FluxObject): FluxSetting[] {
   if (creates(o)) return o.settings.filter((s) => s.after !== 'unset' || s.label === 'secret');
+  // A removal lists what goes; an unset setting is not something that goes.
   if (deletes(o)) return o.settings.filter((s) => s.before !== 'unset');
   return o.settings.filter((s) => s.drifted || !same(s.before, s.after));
 }
