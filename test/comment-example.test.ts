@@ -4,11 +4,9 @@
 // a first install, planned by the real tofu and providers with the tfvars the action writes (renderFluxObject).
 // This test fails when the document no longer matches what the code renders.
 // Regenerate it with: UPDATE_EXAMPLE=1 npx vitest run test/comment-example.test.ts
-import { execFile } from 'node:child_process';
-import { cpSync, promises as fs, mkdtempSync, writeFileSync } from 'node:fs';
+import { promises as fs, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeOnMerge } from '../src/gate/decision.js';
 import { parseInputs } from '../src/inputs/schema.js';
@@ -23,9 +21,9 @@ import { renderInputsTable } from '../src/report/summary.js';
 import { renderFluxObject, renderTfvars } from '../src/tfvars/render.js';
 import { fakeKubeconfig, repoRoot } from './support/action-runner.js';
 import { startHelmRepository, type HelmRepository } from './support/chart-repository.js';
+import { copyShippedRoot, runTofu } from './support/shipped-root.js';
 import { tools } from './support/tools.js';
 
-const execFileAsync = promisify(execFile);
 /** The chart repository the quick start uses (the module's default), shown in place of the loopback one. */
 const DEFAULT_CHART_REPOSITORY = 'https://fluxcd-community.github.io/helm-charts';
 /** Where the action writes the kubeconfig on a runner, shown in place of this test's temporary file. */
@@ -66,15 +64,12 @@ const inputs = parsed.inputs;
 
 let helmRepo: HelmRepository;
 let work: string;
+let root: string;
 
 beforeAll(async () => {
   helmRepo = await startHelmRepository();
   work = mkdtempSync(path.join(os.tmpdir(), 'flux-example-'));
-  cpSync(path.join(repoRoot, 'modules'), path.join(work, 'modules'), {
-    recursive: true,
-    filter: (src) => !/(\.terraform|\.terraform\.lock\.hcl|tests)$/.test(src),
-  });
-  writeFileSync(path.join(work, 'modules', 'root', 'backend_override.tf'), 'terraform {\n  backend "local" {}\n}\n');
+  root = copyShippedRoot(path.join(work, 'modules'));
 }, 120_000);
 
 afterAll(async () => {
@@ -83,16 +78,10 @@ afterAll(async () => {
 });
 
 async function tofu(...args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync(tools.tofu, [...args, '-no-color'], {
-    cwd: path.join(work, 'modules', 'root'),
-    env: { ...process.env, TF_CLI_CONFIG_FILE: tools.tofurc, TF_IN_AUTOMATION: '1', SSL_CERT_FILE: helmRepo.caFile },
-    maxBuffer: 64 << 20,
-  }).catch((error: { code?: number; stdout?: string; stderr?: string }) => {
-    // -detailed-exitcode: 2 is a plan with changes, not a failure.
-    if (error.code === 2) return { stdout: error.stdout ?? '' };
-    throw new Error(`tofu ${args[0]} failed (${error.code}):\n${error.stdout}${error.stderr}`);
-  });
-  return stdout;
+  const run = await runTofu(root, args, { SSL_CERT_FILE: helmRepo.caFile });
+  // -detailed-exitcode: 2 is a plan with changes, not a failure.
+  if (run.code !== 0 && run.code !== 2) throw new Error(`tofu ${args[0]} failed (${run.code}):\n${run.out}`);
+  return run.stdout;
 }
 
 interface ExamplePlan {

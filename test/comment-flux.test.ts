@@ -3,7 +3,7 @@
 // and drift (the GitRepository changed by hand with kubectl), with controllers and chart values between — each
 // rendered by renderPlanComment as src/main.ts calls it. One cluster for the whole file. FLUX_CAPTURE_PLANS=<dir> keeps each plan's JSON and text there.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,10 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summarizePlan } from '../src/plan/summary.js';
 import { renderPlanComment, type PlanReport } from '../src/report/comment.js';
 import { clusterLocation } from '../src/report/target.js';
-import { repoRoot } from './support/action-runner.js';
 import { FLUX2_CHART_VERSION, startHelmRepository, type HelmRepository } from './support/chart-repository.js';
 import { startCluster, type Cluster } from './support/cluster.js';
-import { tools } from './support/tools.js';
+import { copyShippedRoot, runTofu } from './support/shipped-root.js';
 
 const execFileAsync = promisify(execFile);
 /** The bumped chart: the shared 2.18.3 archive repackaged with only its version number changed (see bumpedChart). */
@@ -24,6 +23,7 @@ const BUMPED_VERSION = '2.18.4';
 let cluster: Cluster;
 let helmRepo: HelmRepository;
 let work: string;
+let root: string;
 
 /**
  * Only flux2 2.18.3 exists as test data (shared/charts), so the bump's target is that chart with `version:` in its
@@ -49,11 +49,7 @@ beforeAll(async () => {
     startCluster().then((c) => (cluster = c)),
     startHelmRepository({ extraCharts: [bumped] }).then((r) => (helmRepo = r)),
   ]);
-  cpSync(path.join(repoRoot, 'modules'), path.join(work, 'modules'), {
-    recursive: true,
-    filter: (src) => !/(\.terraform|\.terraform\.lock\.hcl|tests)$/.test(src),
-  });
-  writeFileSync(path.join(work, 'modules', 'root', 'backend_override.tf'), 'terraform {\n  backend "local" {}\n}\n');
+  root = copyShippedRoot(path.join(work, 'modules'));
   const init = await tofu('init', '-input=false');
   expect(init.code, init.out).toBe(0);
 }, 300_000);
@@ -63,24 +59,8 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 }, 120_000);
 
-async function tofu(...args: string[]): Promise<{ code: number; out: string }> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TF_CLI_CONFIG_FILE: tools.tofurc,
-    TF_IN_AUTOMATION: '1',
-    SSL_CERT_FILE: helmRepo.caFile,
-  };
-  try {
-    const { stdout, stderr } = await execFileAsync(tools.tofu, [...args, '-no-color'], {
-      cwd: path.join(work, 'modules', 'root'),
-      env,
-      maxBuffer: 64 << 20,
-    });
-    return { code: 0, out: stdout + stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
+function tofu(...args: string[]): Promise<{ code: number; out: string; stdout: string }> {
+  return runTofu(root, args, { SSL_CERT_FILE: helmRepo.caFile });
 }
 
 interface FluxVars {
@@ -122,8 +102,8 @@ async function plan(name: string, vars: FluxVars = {}): Promise<RealPlan> {
   const file = path.join(work, `${name}.tfplan`);
   const planned = await tofu('plan', '-input=false', '-detailed-exitcode', `-out=${file}`, varFile(name, vars));
   expect(planned.code, planned.out.slice(-4000)).toBe(2);
-  const json = (await tofu('show', '-json', file)).out;
-  const text = (await tofu('show', file)).out;
+  const json = (await tofu('show', '-json', file)).stdout;
+  const text = (await tofu('show', file)).stdout;
   const capture = process.env.FLUX_CAPTURE_PLANS;
   if (capture) {
     mkdirSync(capture, { recursive: true });

@@ -4,7 +4,7 @@
 // sensitive or knows only after apply is reported as such, never filled in; Helm values are compared, only keys
 // leave this module.
 import { parse as parseYaml } from 'yaml';
-import { anyMark, changedAttributes } from './attributes.js';
+import { anyMark, changedAttributes, type ChangeJson } from './attributes.js';
 import { changedValueKeys, releaseValues, valueAt, type ValueAt, type ValueState } from './flux-values.js';
 import { classifyActions, type ResourceAction } from './summary.js';
 
@@ -54,14 +54,7 @@ interface ChangeEntry {
   address?: unknown;
   type?: unknown;
   previous_address?: unknown;
-  change?: {
-    actions?: unknown;
-    before?: unknown;
-    after?: unknown;
-    after_unknown?: unknown;
-    before_sensitive?: unknown;
-    after_sensitive?: unknown;
-  };
+  change?: ChangeJson & { actions?: unknown };
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -215,7 +208,7 @@ function nameOf(before: Side, after: Side): string {
 
 function kindOf(entry: ChangeEntry): FluxKind | undefined {
   const c = entry.change ?? {};
-  const attrs = (isMap(c.after) ? c.after : isMap(c.before) ? c.before : {}) as Record<string, unknown>;
+  const attrs = isMap(c.after) ? c.after : isMap(c.before) ? c.before : {};
   if (entry.type === 'helm_release') return attrs.chart === 'flux2' ? 'HelmRelease' : undefined;
   if (entry.type === 'kubectl_manifest' && (attrs.kind === 'GitRepository' || attrs.kind === 'Kustomization'))
     return attrs.kind;
