@@ -33984,7 +33984,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9516);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7029);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -33993,7 +33993,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9516:
+/***/ 7029:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37798,6 +37798,7 @@ function planFingerprint(planJson) {
 // Pure: what one PR comment is for. Two runs with the same target share one comment; a matrix over clusters needs
 // one target per cluster, so the default names the configuration and the cluster it reaches.
 
+
 /** The API server host of the kubeconfig's current context: not secret, and distinct per cluster. */
 function kubeconfigServerHost(kubeconfig) {
     try {
@@ -37810,10 +37811,23 @@ function kubeconfigServerHost(kubeconfig) {
         return undefined;
     }
 }
+function clusterLocation(cluster) {
+    if (cluster.doksName)
+        return { doksName: cluster.doksName };
+    const apiServer = cluster.kubeconfig ? kubeconfigServerHost(cluster.kubeconfig) : undefined;
+    return apiServer ? { apiServer } : undefined;
+}
+/** "DigitalOcean Kubernetes cluster `dev-ams3`" or "API server `dev.k8s.example:6443` (…)", for the comment. */
+function describeLocation(location) {
+    if (location.doksName)
+        return `DigitalOcean Kubernetes cluster ${inlineCode(location.doksName)}`;
+    return `API server ${inlineCode(location.apiServer ?? '')} (the kubeconfig’s current context)`;
+}
 function commentTarget(explicit, configurationLabel, cluster) {
     if (explicit)
         return explicit;
-    const where = cluster.doksName ?? (cluster.kubeconfig ? kubeconfigServerHost(cluster.kubeconfig) : undefined);
+    const location = clusterLocation(cluster);
+    const where = location?.doksName ?? location?.apiServer;
     return where ? `${configurationLabel}@${where}` : configurationLabel;
 }
 
@@ -43375,21 +43389,27 @@ const REASONS = {
     read_because_dependency_pending: 'depends on pending changes',
 };
 const STATUS_ICON = { ok: '✅', fail: '❌', warn: '⚠️' };
+// The header counts what the lists below count, one entry per resource: a replacement is one replacement (not an
+// add and a destroy, as tofu's own line counts it), an imported or moved object that also changes is counted by
+// that change (the list notes the import or move).
+const COUNT_WORDS = [
+    ['create', 'to add'],
+    ['update', 'to change'],
+    ['delete', 'to destroy'],
+    ['replace', 'to replace'],
+    ['import', 'to import'],
+    ['move', 'to move'],
+    ['forget', 'to forget'],
+    ['read', 'to read'],
+];
+const ALWAYS_COUNTED = new Set(['create', 'update', 'delete']);
 function planCounts(s) {
-    const parts = [
-        `${formatNumber(s.add)} to add`,
-        `${formatNumber(s.change)} to change`,
-        `${formatNumber(s.destroy)} to destroy`,
-    ];
-    if (s.replace > 0)
-        parts.push(`${formatNumber(s.replace)} replaced`);
-    if (s.import > 0)
-        parts.push(`${formatNumber(s.import)} to import`);
-    if (s.move > 0)
-        parts.push(`${formatNumber(s.move)} moved`);
-    if (s.forget > 0)
-        parts.push(`${formatNumber(s.forget)} to forget`);
-    return parts.join(', ');
+    const counts = new Map();
+    for (const c of s.changes)
+        counts.set(c.action, (counts.get(c.action) ?? 0) + 1);
+    return COUNT_WORDS.filter(([action]) => ALWAYS_COUNTED.has(action) || (counts.get(action) ?? 0) > 0)
+        .map(([action, words]) => `${formatNumber(counts.get(action) ?? 0)} ${words}`)
+        .join(', ');
 }
 const FAILED_STEP = {
     init: 'at `tofu init`',
@@ -43483,7 +43503,29 @@ function changeNote(c) {
         notes.push(`forced by ${joinWords(c.replacePaths.map(inlineCode))}`);
     else if (c.reason && REASONS[c.reason])
         notes.push(REASONS[c.reason]);
+    const attributes = attributesNote(c);
+    if (attributes)
+        notes.push(attributes);
     return notes.join('; ');
+}
+function attributeText(a) {
+    if (a.sensitive)
+        return `${inlineCode(a.name)} (sensitive)`;
+    if (a.before !== undefined && a.unknown)
+        return `${inlineCode(a.name)} ${inlineCode(a.before)} → (known after apply)`;
+    if (a.unknown)
+        return `${inlineCode(a.name)} (known after apply)`;
+    if (a.before !== undefined && a.after !== undefined)
+        return `${inlineCode(a.name)} ${inlineCode(a.before)} → ${inlineCode(a.after)}`;
+    return inlineCode(a.name);
+}
+/** "changes `version` `2.18.3` → `2.18.4`, `id` (known after apply)": names always, values when short and not secret. */
+function attributesNote(c, verb = 'changes ') {
+    const changed = c.attributes?.changed ?? [];
+    if (changed.length === 0)
+        return '';
+    const more = c.attributes.more > 0 ? [`${formatNumber(c.attributes.more)} more`] : [];
+    return `${verb}${[...changed.map(attributeText), ...more].join(', ')}`;
 }
 function changeAddress(c) {
     if (c.action === 'move' && c.previousAddress)
@@ -43527,7 +43569,10 @@ function driftSection(summary) {
         summaryTitle: `Changes outside OpenTofu (${formatNumber(summary.drift.length)})`,
         intro: 'The refresh found these objects changed since the last apply, by something other than OpenTofu. ' +
             'The plan above starts from their current state.',
-        items: summary.drift.map((d) => `- ${inlineCode(d.address)} — ${DRIFT_ACTION[d.action] ?? d.action}`),
+        items: summary.drift.map((d) => {
+            const attributes = attributesNote(d, '');
+            return `- ${inlineCode(d.address)} — ${DRIFT_ACTION[d.action] ?? d.action}${attributes ? `: ${attributes}` : ''}`;
+        }),
         collapsible: true,
     };
 }
@@ -43553,6 +43598,184 @@ function footer(report) {
     const made = providers ? ` · Providers: ${providers}` : '';
     // The gate's sentence carries its own "On merge to main:" (describeOnMerge): shown as it is, with no prefix added.
     return `---\n${report.onMerge}\n\n<sub>Head ${sha}${run}${made} · flux-bootstrap</sub>`;
+}
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var node_modules_semver = __nccwpck_require__(2088);
+var semver_default = /*#__PURE__*/__nccwpck_require__.n(node_modules_semver);
+;// CONCATENATED MODULE: ./src/report/comment-flux.ts
+// Pure rendering of the comment's Flux section (src/plan/flux.ts reads it from the plan): one sentence per thing the
+// plan does to Flux, then a table of the settings it changes, before → after. Bounded: a fixed set of settings per
+// object, values cut at MAX_VALUE characters, at most MAX_VALUE_KEYS value keys named.
+
+
+/** Longer values (a long Git URL) are cut: the table stays readable and the section's size bounded. */
+const MAX_VALUE = 120;
+/** Objects shown; a root with more Flux releases than this is not the shipped one, and the lists name them all. */
+const MAX_OBJECTS = 6;
+const KIND_LABEL = {
+    HelmRelease: 'Helm release',
+    GitRepository: 'GitRepository',
+    Kustomization: 'Kustomization',
+};
+function comment_flux_text(value) {
+    return typeof value === 'object' ? value.text : undefined;
+}
+function cell(value, present) {
+    if (!present)
+        return '—';
+    if (typeof value === 'object') {
+        const t = value.text.length > MAX_VALUE ? `${value.text.slice(0, MAX_VALUE)}…` : value.text;
+        return inlineCode(t).replace(/\|/g, '\\|');
+    }
+    return {
+        unset: 'not set',
+        unknown: '(known after apply)',
+        sensitive: '(sensitive)',
+        unreadable: '(not readable from the plan)',
+    }[value];
+}
+const same = (a, b) => typeof a === 'object' && typeof b === 'object' ? a.text === b.text : a === b;
+const creates = (o) => o.action === 'create' || o.action === 'replace';
+const deletes = (o) => o.action === 'delete';
+/** The rows worth a reviewer's eye: every setting of what is created or removed, what changes of the rest. */
+function shownSettings(o) {
+    if (creates(o))
+        return o.settings.filter((s) => s.after !== 'unset' || s.label === 'secret');
+    // A removal lists what goes; an unset setting is not something that goes.
+    if (deletes(o))
+        return o.settings.filter((s) => s.before !== 'unset');
+    return o.settings.filter((s) => s.drifted || !same(s.before, s.after));
+}
+function settingRows(o, columns) {
+    const label = `${KIND_LABEL[o.kind]}${o.name ? ` ${inlineCode(o.name)}` : ''}`;
+    return shownSettings(o).map((s, i) => {
+        const cells = [i === 0 ? label : '', s.label];
+        if (columns.before)
+            cells.push(s.drifted ? 'changed in the cluster (its value is not in the plan)' : cell(s.before, o.action !== 'create'));
+        if (columns.after)
+            cells.push(cell(s.after, !deletes(o)));
+        return `| ${cells.join(' | ')} |`;
+    });
+}
+function settingsTable(objects) {
+    const columns = { before: objects.some((o) => o.action !== 'create'), after: objects.some((o) => !deletes(o)) };
+    const rows = objects.flatMap((o) => settingRows(o, columns));
+    if (rows.length === 0)
+        return '';
+    const titles = ['', 'Setting', ...(columns.before ? ['Before'] : []), ...(columns.after ? ['After'] : [])];
+    if (!columns.after)
+        titles[2] = 'Removed';
+    if (!columns.before)
+        titles[2] = 'Value';
+    return [`| ${titles.join(' | ')} |`, `|${' --- |'.repeat(titles.length)}`, ...rows].join('\n');
+}
+const DELETION_POLICY = {
+    Orphan: 'what it applied stays in the cluster',
+    MirrorPrune: 'what it applied is deleted, as pruning would',
+    Delete: 'what it applied is deleted',
+    WaitForTermination: 'what it applied is deleted, and the deletion waits for it to be gone',
+};
+function kustomizationRemoval(objects) {
+    const k = objects.find((o) => o.kind === 'Kustomization' && deletes(o));
+    const policy = comment_flux_text(setting(k, 'deletion policy')?.before ?? 'unset');
+    if (!k || !policy)
+        return undefined;
+    const meaning = DELETION_POLICY[policy] ?? 'see the Flux documentation for this deletion policy';
+    return `The Kustomization is deleted with deletion policy ${inlineCode(policy)}: ${meaning}.`;
+}
+function setting(o, label) {
+    return o?.settings.find((s) => s.label === label);
+}
+function releaseSentence(release) {
+    const chart = setting(release, 'chart version');
+    const flux = setting(release, 'Flux version');
+    const chartAfter = comment_flux_text(chart?.after ?? 'unset');
+    const chartBefore = comment_flux_text(chart?.before ?? 'unset');
+    const fluxNote = (value) => comment_flux_text(value ?? 'unset') ? ` Flux ${comment_flux_text(value)}` : ' Flux';
+    if (release.action === 'create' || release.action === 'replace') {
+        const verb = release.action === 'create' ? '**Installs' : '**Reinstalls';
+        const version = comment_flux_text(flux?.after ?? 'unset');
+        const from = chartAfter ? ` from chart ${inlineCode(`flux2 ${chartAfter}`)}` : '';
+        const unknown = version ? '' : ' The Flux version the chart brings is known after apply.';
+        const again = release.action === 'replace' ? ' The Helm release is destroyed and created again.' : '';
+        return `${verb}${fluxNote(flux?.after)}**${from}.${again}${unknown}`;
+    }
+    if (release.action === 'delete') {
+        const crds = comment_flux_text(setting(release, 'CRDs on uninstall')?.before ?? 'unset');
+        const fluxVersion = comment_flux_text(flux?.before ?? 'unset');
+        const what = `**Removes Flux${fluxVersion ? ` ${fluxVersion}` : ''}**`;
+        if (crds === 'kept')
+            return `${what}; CRDs are kept, so other Flux objects in the cluster survive.`;
+        return `${what} and its CRDs: every Flux object in the cluster is deleted with them.`;
+    }
+    if (chart && chartBefore && chartAfter && chartBefore !== chartAfter) {
+        const [b, a] = [semver_default().valid(chartBefore), semver_default().valid(chartAfter)];
+        const verb = b && a && semver_default().lt(a, b) ? 'Downgrades' : b && a ? 'Upgrades' : 'Changes';
+        const now = comment_flux_text(flux?.before ?? 'unset');
+        const next = flux && flux.after === 'unknown' ? '; the new Flux version is known after apply' : '';
+        return `**${verb} Flux’s chart** ${inlineCode(chartBefore)} → ${inlineCode(chartAfter)}${now ? ` (Flux ${now} now${next})` : ''}.`;
+    }
+    return undefined;
+}
+function changesSentence(objects) {
+    const parts = objects
+        .filter((o) => o.action === 'update')
+        .map((o) => {
+        const labels = o.settings.filter((s) => !s.drifted && !same(s.before, s.after)).map((s) => s.label);
+        const own = o.kind === 'HelmRelease' ? labels.filter((l) => l !== 'chart version' && l !== 'Flux version') : labels;
+        const keys = o.valueKeys && (typeof o.valueKeys !== 'object' || o.valueKeys.keys.length > 0) ? ['chart values'] : [];
+        const all = [...own, ...keys];
+        return all.length > 0 ? `the ${KIND_LABEL[o.kind]}’s ${joinWords(all)}` : undefined;
+    })
+        .filter((p) => p !== undefined);
+    return parts.length > 0 ? `**Changes** ${joinWords(parts)}.` : undefined;
+}
+function driftSentence(objects) {
+    const drifted = objects.filter((o) => o.drift && o.drift.length > 0);
+    if (drifted.length === 0)
+        return undefined;
+    const what = drifted.map((o) => {
+        const named = o.settings.filter((s) => s.drifted).map((s) => s.label);
+        const fields = named.length > 0 ? named : o.drift.slice(0, 8).map(inlineCode);
+        return `the ${KIND_LABEL[o.kind]}’s ${joinWords(fields)}`;
+    });
+    const restores = drifted.some((o) => o.action !== 'no-op');
+    const then = restores ? 'this plan puts back what the configuration says' : 'this plan leaves them as they are';
+    return `**Changed outside OpenTofu:** ${joinWords(what)}; ${then}.`;
+}
+function valueKeysLine(release) {
+    const keys = release?.valueKeys;
+    if (!keys)
+        return undefined;
+    if (keys === 'sensitive')
+        return 'Chart values change; they are sensitive, so not even their keys are shown.';
+    if (keys === 'unknown')
+        return 'Chart values: known after apply.';
+    if (keys === 'unreadable')
+        return 'Chart values change in a way the plan does not let us read; see the full plan.';
+    if (keys.keys.length === 0)
+        return undefined;
+    const more = keys.more > 0 ? [`${formatNumber(keys.more)} more`] : [];
+    return `Chart value keys that change: ${joinWords([...keys.keys.map((k) => inlineCode(k)), ...more])} (values are not shown: they may hold secrets).`;
+}
+/** The section, or '' when the plan touches no Flux object. */
+function renderFluxSection(flux) {
+    const objects = flux?.objects.slice(0, MAX_OBJECTS) ?? [];
+    if (objects.length === 0)
+        return '';
+    const release = objects.find((o) => o.kind === 'HelmRelease');
+    const sentences = [
+        release ? releaseSentence(release) : undefined,
+        changesSentence(objects),
+        kustomizationRemoval(objects),
+        driftSentence(objects),
+        valueKeysLine(release),
+    ].filter((s) => s !== undefined);
+    const table = settingsTable(objects);
+    const more = (flux?.objects.length ?? 0) - objects.length;
+    const note = more > 0 ? `${formatNumber(more)} more Flux objects are in the lists below.` : '';
+    return ['### Flux', ...sentences, table, note].filter((b) => b !== '').join('\n\n');
 }
 
 ;// CONCATENATED MODULE: ./src/report/scrub.ts
@@ -43599,6 +43822,17 @@ function secretScrubber(secrets) {
 function scrubSecrets(text, secrets) {
     return secretScrubber(secrets)(text);
 }
+/** Every string inside a plain-data value scrubbed (the Flux section's objects, attribute changes): same shape. */
+function scrubDeep(value, scrub) {
+    if (typeof value === 'string')
+        return scrub(value);
+    if (Array.isArray(value))
+        return value.map((v) => scrubDeep(v, scrub));
+    if (value && typeof value === 'object') {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, scrub)]));
+    }
+    return value;
+}
 /** The report with every secret scrubbed from every string the comment shows. */
 function scrubPlanReport(report, secrets) {
     if (!secrets || secrets.length === 0)
@@ -43615,6 +43849,7 @@ function scrubPlanReport(report, secrets) {
         ...c,
         address: scrub(c.address),
         ...(c.previousAddress !== undefined ? { previousAddress: scrub(c.previousAddress) } : {}),
+        ...(c.attributes !== undefined ? { attributes: scrubDeep(c.attributes, scrub) } : {}),
     });
     const s = report.plan.summary;
     const summary = s
@@ -43624,6 +43859,7 @@ function scrubPlanReport(report, secrets) {
                 changes: s.changes.map(change),
                 drift: s.drift.map(change),
                 outputChanges: s.outputChanges.map((o) => ({ ...o, name: scrub(o.name) })),
+                ...(s.flux !== undefined ? { flux: scrubDeep(s.flux, scrub) } : {}),
             },
         }
         : {};
@@ -43631,6 +43867,8 @@ function scrubPlanReport(report, secrets) {
         ...report,
         target: scrub(report.target),
         onMerge: scrub(report.onMerge),
+        ...(report.cluster !== undefined ? { cluster: scrubDeep(report.cluster, scrub) } : {}),
+        ...(report.inputsTable !== undefined ? { inputsTable: scrub(report.inputsTable) } : {}),
         policy: {
             ...report.policy,
             failures: report.policy.failures.map(finding),
@@ -43646,6 +43884,8 @@ function scrubPlanReport(report, secrets) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/comment.ts
+
+
 
 
 
@@ -43766,14 +44006,23 @@ function heading(report) {
         `### flux-bootstrap plan for ${inlineCode(target)}`,
     ];
 }
+function whereLine(report) {
+    return report.cluster ? `**Planned against:** ${describeLocation(report.cluster)}` : '';
+}
+function inputsBlock(report, layout) {
+    return layout.inputs && report.inputsTable ? details('Inputs in effect', report.inputsTable) : '';
+}
 function assemble(report, layout, limitLabel) {
     const blocks = [
         ...heading(report),
         statusLine(report),
+        whereLine(report),
         destroyWarning(report.plan.summary, layout.warningNames),
         truncationNote(report, layout, limitLabel),
+        renderFluxSection(report.plan.summary?.flux),
         errorBlock(layout.error),
         ...renderGroups(layout),
+        inputsBlock(report, layout),
         planTextBlock(report, layout.text),
         footer(report),
     ];
@@ -43812,7 +44061,15 @@ function renderPlanComment(report, options = {}) {
     const none = sections.map(() => 0);
     const error = r.plan.error !== undefined ? shortenText(r.plan.error, Infinity) : undefined;
     const text = shortenText(r.plan.text, Infinity);
-    const full = { sections, limits: all, text, error, shortened: false, warningNames: WARNING_NAMES };
+    const full = {
+        sections,
+        limits: all,
+        text,
+        error,
+        shortened: false,
+        warningNames: WARNING_NAMES,
+        inputs: true,
+    };
     const body = assemble(r, full, label);
     if (body.length <= limit)
         return body;
@@ -43839,8 +44096,12 @@ function renderPlanComment(report, options = {}) {
     // 3. The lists give way, least important first (listLimits fills them in priority order); under a very small
     // limit the warning names fewer resources too.
     const listsAtZero = sections.reduce((n, s) => n + renderList(s, 0).length + 2, 0);
-    for (const warningNames of [WARNING_NAMES, 3]) {
-        const layout = { ...noText, warningNames };
+    for (const [warningNames, inputs] of [
+        [WARNING_NAMES, true],
+        [3, true],
+        [3, false],
+    ]) {
+        const layout = { ...noText, warningNames, inputs };
         const others = assemble(r, { ...layout, limits: none }, label).length - listsAtZero;
         const fitted = fitting(limit, limit - others, (b) => assemble(r, { ...layout, limits: listLimits(sections, b) }, label));
         if (fitted)
@@ -43853,6 +44114,7 @@ function minimalComment(report, limit, label) {
     const blocks = [
         ...heading(report),
         statusLine(report),
+        whereLine(report),
         destroyWarning(report.plan.summary, 0),
         `> [!NOTE]\n> The report does not fit in ${label}. ${whereFullPlan(report)}`,
         footer(report),
@@ -54475,9 +54737,6 @@ function preprocess(fn, schema) {
     });
 }
 
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var node_modules_semver = __nccwpck_require__(2088);
-var semver_default = /*#__PURE__*/__nccwpck_require__.n(node_modules_semver);
 ;// CONCATENATED MODULE: ./src/tools/version-spec.ts
 // What a user may ask for in tofu-version / conftest-version, and how OpenTofu's constraint syntax maps onto npm
 // semver ranges. HCL `~> 1.8` means >= 1.8, < 2.0, but npm's `~1.8` means < 1.9: translate, never pass through.
@@ -55068,9 +55327,411 @@ async function runPlan(request) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/plan/attributes.ts
+// Pure: which top-level attributes an in-place update (or a drift) changes, from the plan JSON's before/after and
+// their sensitivity and unknown marks. Values are kept only when tofu does not mark them sensitive, they are
+// scalars and they are short: the comment shows names first, and a value only where it reads at a glance.
+/** Longer values are named, not shown: the resource lists stay one line per resource. */
+const MAX_SHOWN_VALUE = 40;
+/** At most this many attributes per resource; the rest are counted (see AttributeChanges.more). */
+const MAX_ATTRIBUTES = 8;
+function markOf(marks, name) {
+    return marks && typeof marks === 'object' && !Array.isArray(marks)
+        ? marks[name]
+        : undefined;
+}
+/** Whether a sensitivity or unknown mark says anything at all (true, or true somewhere inside). */
+function anyMark(mark) {
+    if (mark === true)
+        return true;
+    if (Array.isArray(mark))
+        return mark.some(anyMark);
+    if (mark && typeof mark === 'object')
+        return Object.values(mark).some(anyMark);
+    return false;
+}
+function sameJson(a, b) {
+    if (a === b)
+        return true;
+    if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+        return false;
+    if (Array.isArray(a) !== Array.isArray(b))
+        return false;
+    const ka = Object.keys(a);
+    const kb = Object.keys(b);
+    if (ka.length !== kb.length)
+        return false;
+    return ka.every((k) => sameJson(a[k], b[k]));
+}
+function shown(value) {
+    if (value === null)
+        return 'null';
+    if (typeof value === 'number' || typeof value === 'boolean')
+        return String(value);
+    if (typeof value === 'string' && value.length <= MAX_SHOWN_VALUE && !/[\r\n]/.test(value))
+        return value;
+    return undefined;
+}
+/** The changed attributes of one update, in name order, at most MAX_ATTRIBUTES of them. */
+function changedAttributes(change) {
+    const before = (change?.before ?? {});
+    const after = (change?.after ?? {});
+    if (typeof before !== 'object' || typeof after !== 'object')
+        return { changed: [], more: 0 };
+    const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    const all = [];
+    for (const name of names) {
+        const unknown = anyMark(markOf(change?.after_unknown, name));
+        if (!unknown && sameJson(before[name], after[name]))
+            continue;
+        const sensitive = anyMark(markOf(change?.before_sensitive, name)) || anyMark(markOf(change?.after_sensitive, name));
+        const entry = { name };
+        if (sensitive)
+            entry.sensitive = true;
+        if (unknown)
+            entry.unknown = true;
+        // Both sides or none: half a change ("→ 2.18.4" without what it was) reads as a guess.
+        const b = sensitive ? undefined : shown(before[name]);
+        const a = sensitive || unknown ? undefined : shown(after[name]);
+        if (b !== undefined && (unknown || a !== undefined))
+            entry.before = b;
+        if (b !== undefined && a !== undefined)
+            entry.after = a;
+        all.push(entry);
+    }
+    return { changed: all.slice(0, MAX_ATTRIBUTES), more: Math.max(0, all.length - MAX_ATTRIBUTES) };
+}
+
+;// CONCATENATED MODULE: ./src/plan/flux-values.ts
+// Pure: the chart values a helm_release gives Helm, as Helm combines them — the `values` documents deep-merged in
+// order (maps merge, lists and scalars replace), then `set` and `set_sensitive` by key — flattened to key paths, so
+// that two sides of a plan can be compared key by key. Only keys ever leave this module: values may hold secrets.
+
+
+function isMap(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+function deepMerge(into, from) {
+    for (const [key, value] of Object.entries(from)) {
+        const current = into[key];
+        into[key] = isMap(current) && isMap(value) ? deepMerge({ ...current }, value) : value;
+    }
+    return into;
+}
+function flatten(value, prefix, out) {
+    if (isMap(value) && Object.keys(value).length > 0) {
+        for (const [key, inner] of Object.entries(value)) {
+            flatten(inner, prefix === '' ? key.replace(/\./g, '\\.') : `${prefix}.${key.replace(/\./g, '\\.')}`, out);
+        }
+        return;
+    }
+    if (prefix !== '')
+        out.set(prefix, JSON.stringify(value));
+}
+function at(list, i) {
+    return Array.isArray(list) ? list[i] : list;
+}
+/**
+ * The combined values of one side of a helm_release change. `attrs` is before or after; `sensitive` and `unknown`
+ * the matching marks (tofu's before_sensitive/after_sensitive, after_unknown).
+ */
+function releaseValues(attrs, sensitive, unknown) {
+    const mark = (name, marks) => (isMap(marks) ? marks[name] : undefined);
+    if (['values', 'set', 'set_sensitive', 'set_list'].some((n) => anyMark(mark(n, unknown))))
+        return { kind: 'unknown' };
+    const documentsSensitive = anyMark(mark('values', sensitive));
+    let merged = {};
+    const documents = Array.isArray(attrs.values) ? attrs.values : [];
+    for (const doc of documents) {
+        if (typeof doc !== 'string')
+            return { kind: 'unreadable' };
+        let parsed;
+        try {
+            parsed = (0,dist/* parse */.qg)(doc);
+        }
+        catch {
+            return { kind: 'unreadable' };
+        }
+        if (parsed === null || parsed === undefined)
+            continue;
+        if (!isMap(parsed))
+            return { kind: 'unreadable' };
+        merged = deepMerge(merged, parsed);
+    }
+    const leaves = new Map();
+    flatten(merged, '', leaves);
+    const sensitiveKeys = new Set(documentsSensitive ? leaves.keys() : []);
+    // `set` wins over every values document (the module relies on it for the settings it manages).
+    for (const name of ['set', 'set_sensitive', 'set_list']) {
+        const entries = Array.isArray(attrs[name]) ? attrs[name] : [];
+        entries.forEach((entry, i) => {
+            if (typeof entry?.name !== 'string')
+                return;
+            for (const key of [...leaves.keys()])
+                if (key.startsWith(`${entry.name}.`))
+                    leaves.delete(key);
+            leaves.set(entry.name, JSON.stringify(entry.value));
+            if (name === 'set_sensitive' || anyMark(at(mark(name, sensitive), i)))
+                sensitiveKeys.add(entry.name);
+            else
+                sensitiveKeys.delete(entry.name);
+        });
+    }
+    return { kind: 'values', leaves, sensitive: sensitiveKeys, documentsSensitive };
+}
+/** The keys whose value differs between the two sides (added, removed or changed), in key order. */
+function changedValueKeys(before, after, skip) {
+    if (before.kind !== 'values' || after.kind !== 'values')
+        return [];
+    const keys = new Set([...before.leaves.keys(), ...after.leaves.keys()]);
+    return [...keys].filter((k) => !skip.has(k) && before.leaves.get(k) !== after.leaves.get(k)).sort();
+}
+/** One key's value as a plain string ("true", "keep"), or why it cannot be shown. */
+function valueAt(state, key) {
+    if (state.kind !== 'values')
+        return state.kind;
+    const raw = state.leaves.get(key);
+    if (raw === undefined)
+        return 'unset';
+    if (state.sensitive.has(key))
+        return 'sensitive';
+    const parsed = JSON.parse(raw);
+    return { text: typeof parsed === 'string' ? parsed : String(parsed) };
+}
+
+;// CONCATENATED MODULE: ./src/plan/flux.ts
+// Pure: what a plan does to Flux, read from `tofu show -json`: the flux2 Helm release (chart and Flux versions,
+// controllers, multi-tenancy, CRD policy, which value keys change) and the GitRepository and Kustomization that
+// kubectl_manifest applies (the settings the module writes), each side as tofu knows it. A value tofu marks
+// sensitive or knows only after apply is reported as such, never filled in; Helm values are compared, only keys
+// leave this module.
+
+
+
+
+/** Value keys named per release; the rest are counted. */
+const MAX_VALUE_KEYS = 20;
+/** What alekc/kubectl writes in yaml_body_parsed for a field listed in sensitive_fields. */
+const OBFUSCATED = '(sensitive value)';
+const flux_isMap = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const markAt = (marks, name) => (flux_isMap(marks) ? marks[name] : undefined);
+function sides(entry) {
+    const c = entry.change ?? {};
+    const side = (attrs, sensitive, unknown) => ({
+        present: flux_isMap(attrs),
+        attrs: flux_isMap(attrs) ? attrs : {},
+        sensitive,
+        unknown,
+    });
+    return [side(c.before, c.before_sensitive, undefined), side(c.after, c.after_sensitive, c.after_unknown)];
+}
+function scalar(value) {
+    if (value === undefined || value === null || value === '')
+        return 'unset';
+    if (typeof value === 'string')
+        return value === OBFUSCATED ? 'sensitive' : { text: value };
+    if (typeof value === 'number' || typeof value === 'boolean')
+        return { text: String(value) };
+    return 'unreadable';
+}
+/** A (possibly nested) attribute of one side, honouring the unknown and sensitive marks along its path. */
+function attrValue(side, path) {
+    if (!side.present && !anyMark(side.unknown))
+        return 'unset';
+    let value = side.attrs;
+    let unknown = side.unknown;
+    let sensitive = side.sensitive;
+    for (const step of path) {
+        unknown = markAt(unknown, step);
+        sensitive = markAt(sensitive, step);
+        if (unknown === true)
+            return 'unknown';
+        if (sensitive === true)
+            return 'sensitive';
+        value = flux_isMap(value) ? value[step] : undefined;
+    }
+    return scalar(value);
+}
+const KEEP_CRDS_KEY = 'crds.annotations.helm\\.sh/resource-policy';
+const SWITCHES = [
+    ['notification-controller', 'notificationController.create'],
+    ['image-reflector-controller', 'imageReflectionController.create'],
+    ['image-automation-controller', 'imageAutomationController.create'],
+    ['multi-tenancy', 'multitenancy.enabled'],
+];
+const MANAGED_KEYS = new Set([KEEP_CRDS_KEY, ...SWITCHES.map(([, key]) => key)]);
+function onOff(value) {
+    if (value === 'unset')
+        return { text: 'chart default' };
+    if (typeof value !== 'object')
+        return value;
+    return { text: value.text === 'true' ? 'on' : value.text === 'false' ? 'off' : value.text };
+}
+function crdPolicy(value, present) {
+    if (!present)
+        return 'unset';
+    if (value === 'unset')
+        return { text: 'deleted with the chart' };
+    if (typeof value !== 'object')
+        return value;
+    return { text: value.text === 'keep' ? 'kept' : 'deleted with the chart' };
+}
+function valuesOf(side) {
+    return side.present ? releaseValues(side.attrs, side.sensitive, side.unknown) : undefined;
+}
+function releaseObject(entry, address, action) {
+    const [before, after] = sides(entry);
+    const [vb, va] = [valuesOf(before), valuesOf(after)];
+    const setting = (label, read) => ({
+        label,
+        before: read(before, vb),
+        after: read(after, va),
+    });
+    const settings = [
+        setting('chart version', (s) => attrValue(s, ['version'])),
+        setting('Flux version', (s) => attrValue(s, ['metadata', 'app_version'])),
+        setting('chart repository', (s) => attrValue(s, ['repository'])),
+        setting('namespace', (s) => attrValue(s, ['namespace'])),
+        ...SWITCHES.map(([label, key]) => setting(label, (s, v) => (v ? onOff(valueAt(v, key)) : 'unset'))),
+        setting('CRDs on uninstall', (s, v) => (v ? crdPolicy(valueAt(v, KEEP_CRDS_KEY), s.present) : 'unset')),
+    ];
+    const object = { kind: 'HelmRelease', address, name: nameOf(before, after), action, settings };
+    if (before.present && after.present && vb && va)
+        object.valueKeys = valueKeys(vb, va);
+    return object;
+}
+function valueKeys(before, after) {
+    if (before.kind === 'unknown' || after.kind === 'unknown')
+        return 'unknown';
+    if (before.kind === 'unreadable' || after.kind === 'unreadable')
+        return 'unreadable';
+    const keys = changedValueKeys(before, after, MANAGED_KEYS);
+    if (keys.length > 0 && (before.documentsSensitive || after.documentsSensitive))
+        return 'sensitive';
+    return { keys: keys.slice(0, MAX_VALUE_KEYS), more: Math.max(0, keys.length - MAX_VALUE_KEYS) };
+}
+const FIELDS = {
+    GitRepository: [
+        ['URL', 'spec.url'],
+        ['branch', 'spec.ref.branch'],
+        ['interval', 'spec.interval'],
+        ['secret', 'spec.secretRef.name'],
+    ],
+    Kustomization: [
+        ['path', 'spec.path'],
+        ['interval', 'spec.interval'],
+        ['prune', 'spec.prune'],
+        ['deletion policy', 'spec.deletionPolicy'],
+        // Set by the module under multi-tenancy (the controller's own account); unset otherwise.
+        ['service account', 'spec.serviceAccountName'],
+    ],
+};
+/** The manifest of one side of a kubectl_manifest, from yaml_body_parsed (yaml_body itself is sensitive). */
+function manifestOf(side) {
+    const text = attrValue(side, ['yaml_body_parsed']);
+    if (typeof text !== 'object')
+        return text;
+    try {
+        const doc = (0,dist/* parse */.qg)(text.text);
+        return flux_isMap(doc) ? doc : 'unreadable';
+    }
+    catch {
+        return 'unreadable';
+    }
+}
+function fieldValue(manifest, path) {
+    if (typeof manifest !== 'object')
+        return manifest;
+    let value = manifest;
+    for (const step of path.split('.'))
+        value = flux_isMap(value) ? value[step] : undefined;
+    return scalar(value);
+}
+function manifestObject(kind, entry, address, action) {
+    const [before, after] = sides(entry);
+    const [mb, ma] = [manifestOf(before), manifestOf(after)];
+    const settings = FIELDS[kind].map(([label, path]) => ({
+        label,
+        before: before.present ? fieldValue(mb, path) : 'unset',
+        after: after.present ? fieldValue(ma, path) : 'unset',
+    }));
+    return { kind, address, name: nameOf(before, after), action, settings };
+}
+function nameOf(before, after) {
+    const name = after.attrs.name ?? before.attrs.name;
+    return typeof name === 'string' ? name : '';
+}
+function kindOf(entry) {
+    const c = entry.change ?? {};
+    const attrs = flux_isMap(c.after) ? c.after : flux_isMap(c.before) ? c.before : {};
+    if (entry.type === 'helm_release')
+        return attrs.chart === 'flux2' ? 'HelmRelease' : undefined;
+    if (entry.type === 'kubectl_manifest' && (attrs.kind === 'GitRepository' || attrs.kind === 'Kustomization'))
+        return attrs.kind;
+    return undefined;
+}
+/**
+ * What changed outside OpenTofu. For a kubectl_manifest, alekc/kubectl keeps one `field=hash` line per field it
+ * applied (live_manifest_incluster): the fields whose hash differs are named, never the hashes or the values, and
+ * only fields of the configured manifest, which the plan shows anyway.
+ */
+function driftOf(kind, entry) {
+    const c = entry.change ?? {};
+    if (kind !== 'HelmRelease') {
+        const lines = (v) => new Map((flux_isMap(v) && typeof v.live_manifest_incluster === 'string' ? v.live_manifest_incluster.split('\n') : [])
+            .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])
+            .filter(([field]) => field !== ''));
+        const [b, a] = [lines(c.before), lines(c.after)];
+        const fields = [...new Set([...b.keys(), ...a.keys()])].filter((f) => b.get(f) !== a.get(f));
+        if (fields.length > 0)
+            return fields.sort();
+    }
+    return changedAttributes(c).changed.map((attr) => attr.name);
+}
+function listOf(plan, key) {
+    const value = plan[key];
+    return Array.isArray(value) ? value : [];
+}
+/** The Flux objects the plan touches or found drifted, in the plan's order; none when it touches no Flux. */
+function readFluxPlan(planJson) {
+    if (!flux_isMap(planJson))
+        return { objects: [] };
+    const drift = new Map();
+    for (const entry of listOf(planJson, 'resource_drift')) {
+        if (typeof entry.address === 'string' && kindOf(entry))
+            drift.set(entry.address, entry);
+    }
+    const objects = [];
+    for (const entry of listOf(planJson, 'resource_changes')) {
+        const kind = kindOf(entry);
+        const address = entry.address;
+        if (!kind || typeof address !== 'string' || !Array.isArray(entry.change?.actions))
+            continue;
+        const moved = typeof entry.previous_address === 'string' && entry.previous_address !== address;
+        const action = classifyActions(entry.change.actions, moved, false);
+        const drifted = drift.get(address);
+        if (action === 'no-op' && !drifted)
+            continue;
+        const object = kind === 'HelmRelease' ? releaseObject(entry, address, action) : manifestObject(kind, entry, address, action);
+        if (drifted) {
+            object.drift = driftOf(kind, drifted);
+            const paths = kind === 'HelmRelease' ? [] : FIELDS[kind];
+            for (const setting of object.settings) {
+                const path = paths.find(([label]) => label === setting.label)?.[1];
+                if (path && object.drift.includes(path))
+                    setting.drifted = true;
+            }
+        }
+        objects.push(object);
+    }
+    return { objects };
+}
+
 ;// CONCATENATED MODULE: ./src/plan/summary.ts
 // Pure reading of `tofu show -json <planfile>` into PlanSummary: what the plan does to which resource, with the
 // counts tofu prints in its "Plan: …" line. Everything reviewers see in the comment comes from here, not from text.
+
+
 /** Maps tofu's action list (["delete","create"] for a replacement…) and the move/import markers to one action. */
 function classifyActions(actions, moved, importing) {
     const has = (a) => actions.includes(a);
@@ -55132,9 +55793,11 @@ function toResourceChange(entry, where) {
         : [];
     if (replacePaths.length > 0)
         change.replacePaths = replacePaths;
+    if (change.action === 'update')
+        change.attributes = changedAttributes(entry.change);
     return change;
 }
-function listOf(plan, key) {
+function summary_listOf(plan, key) {
     const value = plan[key];
     if (value === undefined || value === null)
         return [];
@@ -55168,10 +55831,10 @@ function summarizePlan(planJson) {
         throw new Error('plan JSON is not an object (expected the output of `tofu show -json <planfile>`)');
     }
     const plan = planJson;
-    const changes = listOf(plan, 'resource_changes')
+    const changes = summary_listOf(plan, 'resource_changes')
         .map((entry) => toResourceChange(entry, 'resource_changes'))
         .filter((c) => c.action !== 'no-op');
-    const drift = listOf(plan, 'resource_drift')
+    const drift = summary_listOf(plan, 'resource_drift')
         .map((entry) => toResourceChange(entry, 'resource_drift'))
         .filter((c) => c.action !== 'no-op');
     const outputChanges = outputChangesOf(plan);
@@ -55189,6 +55852,7 @@ function summarizePlan(planJson) {
         outputChanges,
         // Data source reads alone change nothing; tofu's exit code 2 agrees (checked against real plans in the tests).
         hasChanges: changes.some((c) => c.action !== 'read') || outputChanges.length > 0,
+        flux: readFluxPlan(plan),
     };
 }
 
@@ -55662,7 +56326,8 @@ async function publishComment(plan, context, target, body) {
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 
 const summary_set = (value) => (value ? 'set (masked)' : 'not set');
-function renderInputsSection(inputs) {
+/** The table of every input and its value (secrets only as set or not), for the job summary and the comment. */
+function renderInputsTable(inputs) {
     const rows = [
         ['install', String(inputs.install)],
         ['git-url', inputs.git.url ?? ''],
@@ -55695,7 +56360,7 @@ function renderInputsSection(inputs) {
         ['github-token', summary_set(inputs.githubToken)],
     ];
     const body = rows.map(([name, value]) => `| \`${name}\` | ${tableCell(value)} |`).join('\n');
-    return `### Inputs in effect\n\n| input | value |\n| --- | --- |\n${body}\n`;
+    return `| input | value |\n| --- | --- |\n${body}`;
 }
 function renderToolsSection(tools) {
     const rows = tools
@@ -57553,10 +58218,8 @@ async function run() {
         setOutputs(planOutputs(plan, summary), policyOutputs(policy));
         // report
         const backend = await detectBackend(config.workingDirectory, env, plan.failedStep !== 'init');
-        const target = commentTarget(inputs.target, config.label, {
-            doksName: inputs.clusterName,
-            kubeconfig: inputs.kubeconfig,
-        });
+        const cluster = { doksName: inputs.clusterName, kubeconfig: inputs.kubeconfig };
+        const target = commentTarget(inputs.target, config.label, cluster);
         const gateInputs = {
             acceptApply: inputs.acceptApply,
             kubeconfigPresent: Boolean(inputs.kubeconfig?.trim()),
@@ -57583,6 +58246,8 @@ async function run() {
             inputHashes,
             planTextPath: plan.planTextPath,
             providers: plan.providers,
+            cluster: clusterLocation(cluster),
+            inputsTable: renderInputsTable(inputs),
         }, { secrets: secretValues(inputs) });
         const commentUrl = await publishComment(planComment(context, inputs.comment, inputs.githubToken), context, target, report);
         setOutput('comment-url', commentUrl);
@@ -57619,8 +58284,8 @@ async function run() {
             .addRaw(drift.summary, true)
             .addRaw(report, true)
             .addRaw(applied.summary, true)
+            // The report carries the inputs in effect (collapsed), in the summary as in the comment.
             .addRaw(renderToolsSection([tools.tofu, tools.conftest]), true)
-            .addRaw(renderInputsSection(inputs), true)
             .write();
         const failure = runFailure({
             planError: plan.error,

@@ -20,8 +20,8 @@ import { planCounts } from './report/comment-sections.js';
 import { planOutputs, policyOutputs } from './report/outputs.js';
 import { runDriftStage } from './report/drift-issue.js';
 import { planComment, publishComment } from './report/publish.js';
-import { renderInputsSection, renderToolsSection } from './report/summary.js';
-import { commentTarget } from './report/target.js';
+import { renderInputsTable, renderToolsSection } from './report/summary.js';
+import { clusterLocation, commentTarget } from './report/target.js';
 import { effectiveInputHashes } from './review/inputs.js';
 import { createRunDirectory } from './run-directory.js';
 import { writeTfvars } from './tfvars/write.js';
@@ -77,10 +77,8 @@ export async function run(): Promise<void> {
 
     // report
     const backend = await detectBackend(config.workingDirectory, env, plan.failedStep !== 'init');
-    const target = commentTarget(inputs.target, config.label, {
-      doksName: inputs.clusterName,
-      kubeconfig: inputs.kubeconfig,
-    });
+    const cluster = { doksName: inputs.clusterName, kubeconfig: inputs.kubeconfig };
+    const target = commentTarget(inputs.target, config.label, cluster);
     const gateInputs = {
       acceptApply: inputs.acceptApply,
       kubeconfigPresent: Boolean(inputs.kubeconfig?.trim()),
@@ -108,6 +106,8 @@ export async function run(): Promise<void> {
         inputHashes,
         planTextPath: plan.planTextPath,
         providers: plan.providers,
+        cluster: clusterLocation(cluster),
+        inputsTable: renderInputsTable(inputs),
       },
       { secrets: secretValues(inputs) },
     );
@@ -154,8 +154,8 @@ export async function run(): Promise<void> {
       .addRaw(drift.summary, true)
       .addRaw(report, true)
       .addRaw(applied.summary, true)
+      // The report carries the inputs in effect (collapsed), in the summary as in the comment.
       .addRaw(renderToolsSection([tools.tofu, tools.conftest]), true)
-      .addRaw(renderInputsSection(inputs), true)
       .write();
 
     const failure = runFailure({

@@ -129,7 +129,7 @@ describe('the comment on real plans', () => {
     const body = render('example', { policy });
     const order = [
       '<!-- flux-bootstrap:',
-      '**Plan:** 2 to add, 1 to change, 2 to destroy, 1 replaced, 1 to import, 1 moved; 1 output changed',
+      '**Plan:** 1 to add, 1 to change, 1 to destroy, 1 to replace, 1 to import, 1 to move; 1 output changed',
       '> [!CAUTION]',
       '### Policy',
       '### Resource changes',
@@ -154,6 +154,47 @@ describe('the comment on real plans', () => {
       expect(body.match(/On merge to main/g), name).toHaveLength(1);
       expect(body, name).toMatch(/^---\nOn merge to main: /m);
     }
+  });
+
+  it('counts in the header what the lists list: one count per entry, a replacement once', () => {
+    const sum = (matches: IterableIterator<RegExpMatchArray>): number =>
+      [...matches].reduce((n, m) => n + Number(m[1]!.replace(/,/g, '')), 0);
+    let checked = 0;
+    for (const [name, run] of runs) {
+      if (!run.json) continue;
+      const body = render(name);
+      const header = /\*\*Plan:\*\* ([^·;]*)/.exec(body)![1]!;
+      const listed = sum(body.matchAll(/^\*\*(?!Outputs)[^*]+\*\* \(([\d,]+)\)$/gm));
+      expect(sum(header.matchAll(/([\d,]+) to /g)), `${name}: ${header}`).toBe(listed);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(8);
+    expect(render('replace')).toMatch(/\*\*Plan:\*\* 0 to add, 0 to change, 0 to destroy, 2 to replace/);
+  });
+
+  it('names the attributes each in-place update changes, values only when short and known', () => {
+    const body = render('example');
+    expect(body).toContain('- `terraform_data.flux2_release` — changes `input`, `output` (known after apply)');
+  });
+
+  it('says which cluster it planned against and shows the inputs in effect collapsed, scrubbed', () => {
+    const body = render('create', {
+      cluster: { apiServer: 'dev.k8s.example:6443' },
+      inputsTable: '| input | value |\n| --- | --- |\n| `git-url` | https://tok-s3cr3t-0123456789abcdef@git.example |',
+    });
+    expect(body).toContain('**Planned against:** API server `dev.k8s.example:6443` (the kubeconfig’s current context)');
+    expect(body).toContain('<details><summary>Inputs in effect</summary>\n\n| input | value |');
+    const secret = renderPlanComment(
+      report(runs.get('create')!, { inputsTable: '| a | tok-s3cr3t-0123456789abcdef |' }),
+      {
+        secrets: ['tok-s3cr3t-0123456789abcdef'],
+      },
+    );
+    expect(secret).toContain('| a | *** |');
+    expect(secret).not.toContain('tok-s3cr3t');
+    expect(render('create', { cluster: { doksName: 'dev-ams3' } })).toContain(
+      '**Planned against:** DigitalOcean Kubernetes cluster `dev-ams3`',
+    );
   });
 
   it('records target, head SHA and plan hash in the hidden marker', () => {
@@ -231,7 +272,8 @@ describe('the comment on real plans', () => {
   it('shows drift in its own section: changed and deleted outside OpenTofu', () => {
     const body = render('drift');
     expect(body).toContain('### Changes outside OpenTofu (2)');
-    expect(body).toContain('- `outside_file.replicas` — changed\n- `outside_file.values` — deleted');
+    // The changed attribute is named; its value (a file's content) is not short enough to show.
+    expect(body).toContain('- `outside_file.replicas` — changed: `content`\n- `outside_file.values` — deleted');
   });
 
   it('says when there are no changes, without empty sections', () => {
@@ -325,7 +367,8 @@ describe('size', () => {
     const body = renderPlanComment(report(large, { planTextPath: '/home/runner/work/_temp/flux/plan.txt' }));
     expect(body.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT - STATUS_RESERVE);
     expect(large.text.length).toBeGreaterThan(GITHUB_COMMENT_LIMIT * 10);
-    expect(body).toContain('**Plan:** 9,400 to add, 300 to change, 600 to destroy, 300 replaced');
+    // One count per list entry: a replacement is one replacement, not an add and a destroy as in tofu's own line.
+    expect(body).toContain('**Plan:** 9,100 to add, 300 to change, 300 to destroy, 300 to replace');
     expect(body).toMatch(
       /> This was shortened to fit GitHub’s size limit for comments: the plan text is left out and the lists show [\d,]+ of 10,000 entries\./,
     );

@@ -3,19 +3,15 @@
 // credentials, then installed through DOKS and removed again; with no source at all, what tofu itself says. The
 // DigitalOcean API is a stand-in (someone else's cloud): it hands out this cluster's endpoint, CA and a real
 // service-account token, which the helm and kubectl providers then use against the real API server.
-import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './support/action-runner.js';
 import { FLUX2_CHART_VERSION, startHelmRepository, type HelmRepository } from './support/chart-repository.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 import { startDigitalOceanApi, type DigitalOceanApi } from './support/digitalocean-api.js';
-import { tools } from './support/tools.js';
+import { copyShippedRoot, runTofu } from './support/shipped-root.js';
 
-const execFileAsync = promisify(execFile);
 const DO_TOKEN = 'dop_v1_removal-test-token';
 const DOKS_NAME = 'dev-ams3';
 
@@ -41,11 +37,7 @@ beforeAll(async () => {
     clusters: [{ name: DOKS_NAME, endpoint: cluster.server, caPem: cluster.caPem, clusterToken }],
   });
   work = mkdtempSync(path.join(os.tmpdir(), 'flux-removal-'));
-  cpSync(path.join(repoRoot, 'modules'), work, {
-    recursive: true,
-    filter: (src) => !/(\.terraform|\.terraform\.lock\.hcl|tests)$/.test(src),
-  });
-  writeFileSync(path.join(work, 'root', 'backend_override.tf'), 'terraform {\n  backend "local" {}\n}\n');
+  copyShippedRoot(work);
   valuesFile = path.join(work, 'values.yaml');
   writeFileSync(valuesFile, 'logLevel: debug\nsourceController:\n  resources:\n    requests:\n      memory: 96Mi\n');
   await tofu('init', '-input=false');
@@ -56,26 +48,12 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 }, 120_000);
 
-async function tofu(...args: string[]): Promise<{ code: number; out: string }> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TF_CLI_CONFIG_FILE: tools.tofurc,
-    TF_IN_AUTOMATION: '1',
+function tofu(...args: string[]): Promise<{ code: number; out: string }> {
+  return runTofu(path.join(work, 'root'), args, {
     SSL_CERT_FILE: helmRepo.caFile,
     DIGITALOCEAN_TOKEN: DO_TOKEN,
     DIGITALOCEAN_API_URL: digitalocean?.url,
-  };
-  try {
-    const { stdout, stderr } = await execFileAsync(tools.tofu, [...args, '-no-color'], {
-      cwd: path.join(work, 'root'),
-      env,
-      maxBuffer: 64 << 20,
-    });
-    return { code: 0, out: stdout + stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
+  });
 }
 
 let valuesFile = '';

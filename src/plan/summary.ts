@@ -1,5 +1,7 @@
 // Pure reading of `tofu show -json <planfile>` into PlanSummary: what the plan does to which resource, with the
 // counts tofu prints in its "Plan: …" line. Everything reviewers see in the comment comes from here, not from text.
+import { changedAttributes, type AttributeChanges } from './attributes.js';
+import { readFluxPlan, type FluxPlan } from './flux.js';
 
 export type ResourceAction =
   'create' | 'update' | 'replace' | 'delete' | 'import' | 'move' | 'read' | 'forget' | 'no-op';
@@ -18,6 +20,8 @@ export interface ResourceChange {
   reason?: string;
   /** For replacements: the attributes that force the new object (`triggers_replace`, `spec.name`). */
   replacePaths?: string[];
+  /** For in-place updates (and drift): the attributes that change, bounded (src/plan/attributes.ts). */
+  attributes?: AttributeChanges;
 }
 
 export interface OutputChange {
@@ -42,6 +46,8 @@ export interface PlanSummary {
   drift: ResourceChange[];
   outputChanges: OutputChange[];
   hasChanges: boolean;
+  /** What the plan does to Flux's release, GitRepository and Kustomization (src/plan/flux.ts). */
+  flux?: FluxPlan;
 }
 
 interface JsonChange {
@@ -50,7 +56,7 @@ interface JsonChange {
   type?: unknown;
   deposed?: unknown;
   action_reason?: unknown;
-  change?: { actions?: unknown; importing?: unknown; replace_paths?: unknown };
+  change?: { actions?: unknown; importing?: unknown; replace_paths?: unknown; before?: unknown; after?: unknown };
 }
 
 /** Maps tofu's action list (["delete","create"] for a replacement…) and the move/import markers to one action. */
@@ -105,6 +111,7 @@ function toResourceChange(entry: JsonChange, where: string): ResourceChange {
     ? entry.change.replace_paths.map(formatPath).filter((p): p is string => p !== undefined)
     : [];
   if (replacePaths.length > 0) change.replacePaths = replacePaths;
+  if (change.action === 'update') change.attributes = changedAttributes(entry.change);
   return change;
 }
 
@@ -160,5 +167,6 @@ export function summarizePlan(planJson: unknown): PlanSummary {
     outputChanges,
     // Data source reads alone change nothing; tofu's exit code 2 agrees (checked against real plans in the tests).
     hasChanges: changes.some((c) => c.action !== 'read') || outputChanges.length > 0,
+    flux: readFluxPlan(plan),
   };
 }

@@ -1,6 +1,7 @@
 // The PR comment's sections, each rendered from the report alone. Lists are returned as data (ListSection) so
 // that the budget (comment-budget.ts) can shorten them; everything else is short and fixed in size.
 import type { PolicyFinding, PolicyReport } from '../policy/findings.js';
+import type { AttributeChange } from '../plan/attributes.js';
 import type { PlanSummary, ResourceAction, ResourceChange } from '../plan/summary.js';
 import type { PlanReport } from './comment.js';
 import { formatNumber, inlineCode, joinWords, plural, tableCell } from './comment-markdown.js';
@@ -57,17 +58,27 @@ const REASONS: Record<string, string> = {
 
 const STATUS_ICON = { ok: '✅', fail: '❌', warn: '⚠️' } as const;
 
+// The header counts what the lists below count, one entry per resource: a replacement is one replacement (not an
+// add and a destroy, as tofu's own line counts it), an imported or moved object that also changes is counted by
+// that change (the list notes the import or move).
+const COUNT_WORDS: [ResourceAction, string][] = [
+  ['create', 'to add'],
+  ['update', 'to change'],
+  ['delete', 'to destroy'],
+  ['replace', 'to replace'],
+  ['import', 'to import'],
+  ['move', 'to move'],
+  ['forget', 'to forget'],
+  ['read', 'to read'],
+];
+const ALWAYS_COUNTED = new Set<ResourceAction>(['create', 'update', 'delete']);
+
 export function planCounts(s: PlanSummary): string {
-  const parts = [
-    `${formatNumber(s.add)} to add`,
-    `${formatNumber(s.change)} to change`,
-    `${formatNumber(s.destroy)} to destroy`,
-  ];
-  if (s.replace > 0) parts.push(`${formatNumber(s.replace)} replaced`);
-  if (s.import > 0) parts.push(`${formatNumber(s.import)} to import`);
-  if (s.move > 0) parts.push(`${formatNumber(s.move)} moved`);
-  if (s.forget > 0) parts.push(`${formatNumber(s.forget)} to forget`);
-  return parts.join(', ');
+  const counts = new Map<ResourceAction, number>();
+  for (const c of s.changes) counts.set(c.action, (counts.get(c.action) ?? 0) + 1);
+  return COUNT_WORDS.filter(([action]) => ALWAYS_COUNTED.has(action) || (counts.get(action) ?? 0) > 0)
+    .map(([action, words]) => `${formatNumber(counts.get(action) ?? 0)} ${words}`)
+    .join(', ');
 }
 
 const FAILED_STEP: Record<NonNullable<PlanReport['plan']['failedStep']>, string> = {
@@ -154,7 +165,26 @@ function changeNote(c: ResourceChange): string {
   if (c.deposed) notes.push(`deposed object ${inlineCode(c.deposed)}`);
   if (c.replacePaths?.length) notes.push(`forced by ${joinWords(c.replacePaths.map(inlineCode))}`);
   else if (c.reason && REASONS[c.reason]) notes.push(REASONS[c.reason]!);
+  const attributes = attributesNote(c);
+  if (attributes) notes.push(attributes);
   return notes.join('; ');
+}
+
+function attributeText(a: AttributeChange): string {
+  if (a.sensitive) return `${inlineCode(a.name)} (sensitive)`;
+  if (a.before !== undefined && a.unknown) return `${inlineCode(a.name)} ${inlineCode(a.before)} → (known after apply)`;
+  if (a.unknown) return `${inlineCode(a.name)} (known after apply)`;
+  if (a.before !== undefined && a.after !== undefined)
+    return `${inlineCode(a.name)} ${inlineCode(a.before)} → ${inlineCode(a.after)}`;
+  return inlineCode(a.name);
+}
+
+/** "changes `version` `2.18.3` → `2.18.4`, `id` (known after apply)": names always, values when short and not secret. */
+function attributesNote(c: ResourceChange, verb = 'changes '): string {
+  const changed = c.attributes?.changed ?? [];
+  if (changed.length === 0) return '';
+  const more = c.attributes!.more > 0 ? [`${formatNumber(c.attributes!.more)} more`] : [];
+  return `${verb}${[...changed.map(attributeText), ...more].join(', ')}`;
 }
 
 function changeAddress(c: ResourceChange): string {
@@ -200,7 +230,10 @@ export function driftSection(summary: PlanSummary | undefined): ListSection | un
     intro:
       'The refresh found these objects changed since the last apply, by something other than OpenTofu. ' +
       'The plan above starts from their current state.',
-    items: summary.drift.map((d) => `- ${inlineCode(d.address)} — ${DRIFT_ACTION[d.action] ?? d.action}`),
+    items: summary.drift.map((d) => {
+      const attributes = attributesNote(d, '');
+      return `- ${inlineCode(d.address)} — ${DRIFT_ACTION[d.action] ?? d.action}${attributes ? `: ${attributes}` : ''}`;
+    }),
     collapsible: true,
   };
 }

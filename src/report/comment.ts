@@ -1,6 +1,7 @@
 // Pure rendering of the PR comment (also the job summary's plan report) and of the hidden marker that finds it
-// again. Content, top first: status line, destroy/replace warning, what was shortened, policy findings, resource
-// lists, drift, outputs, plan text (collapsed), then head SHA, run link and what happens on merge.
+// again. Content, top first: status line, the cluster planned against, destroy/replace warning, what was shortened,
+// what the plan does to Flux, policy findings, resource lists, drift, outputs, the inputs and the plan text
+// (collapsed), then head SHA, run link and what happens on merge.
 import type { PolicyReport } from '../policy/findings.js';
 import type { PlanSummary } from '../plan/summary.js';
 import type { PlanRun } from '../plan/run.js';
@@ -18,7 +19,9 @@ import {
   statusLine,
   type ListSection,
 } from './comment-sections.js';
+import { renderFluxSection } from './comment-flux.js';
 import { scrubPlanReport } from './scrub.js';
+import { describeLocation, type ClusterLocation } from './target.js';
 
 /** GitHub refuses issue comments longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -59,6 +62,10 @@ export interface PlanReport {
   planTextPath?: string;
   /** The provider versions the plan was made with, by source (`hashicorp/helm` → `3.2.0`). */
   providers?: Record<string, string>;
+  /** Which cluster the plan was made against (src/report/target.ts clusterLocation): a host or a name, no credentials. */
+  cluster?: ClusterLocation;
+  /** The inputs in effect, the job summary's table (renderInputsTable), shown collapsed. */
+  inputsTable?: string;
 }
 
 export interface RenderOptions {
@@ -117,6 +124,8 @@ interface Layout {
   shortened: boolean;
   /** How many resources the destroy/replace warning names (each kind). */
   warningNames: number;
+  /** Whether the inputs table is shown (left out only when nothing else makes the comment fit). */
+  inputs: boolean;
 }
 
 function whereFullPlan(report: PlanReport): string {
@@ -187,14 +196,25 @@ function heading(report: PlanReport): string[] {
   ];
 }
 
+function whereLine(report: PlanReport): string {
+  return report.cluster ? `**Planned against:** ${describeLocation(report.cluster)}` : '';
+}
+
+function inputsBlock(report: PlanReport, layout: Layout): string {
+  return layout.inputs && report.inputsTable ? details('Inputs in effect', report.inputsTable) : '';
+}
+
 function assemble(report: PlanReport, layout: Layout, limitLabel: string): string {
   const blocks = [
     ...heading(report),
     statusLine(report),
+    whereLine(report),
     destroyWarning(report.plan.summary, layout.warningNames),
     truncationNote(report, layout, limitLabel),
+    renderFluxSection(report.plan.summary?.flux),
     errorBlock(layout.error),
     ...renderGroups(layout),
+    inputsBlock(report, layout),
     planTextBlock(report, layout.text),
     footer(report),
   ];
@@ -236,7 +256,15 @@ export function renderPlanComment(report: PlanReport, options: RenderOptions = {
   const none = sections.map(() => 0);
   const error = r.plan.error !== undefined ? shortenText(r.plan.error, Infinity) : undefined;
   const text = shortenText(r.plan.text, Infinity);
-  const full: Layout = { sections, limits: all, text, error, shortened: false, warningNames: WARNING_NAMES };
+  const full: Layout = {
+    sections,
+    limits: all,
+    text,
+    error,
+    shortened: false,
+    warningNames: WARNING_NAMES,
+    inputs: true,
+  };
   const body = assemble(r, full, label);
   if (body.length <= limit) return body;
 
@@ -266,8 +294,12 @@ export function renderPlanComment(report: PlanReport, options: RenderOptions = {
   // 3. The lists give way, least important first (listLimits fills them in priority order); under a very small
   // limit the warning names fewer resources too.
   const listsAtZero = sections.reduce((n, s) => n + renderList(s, 0).length + 2, 0);
-  for (const warningNames of [WARNING_NAMES, 3]) {
-    const layout = { ...noText, warningNames };
+  for (const [warningNames, inputs] of [
+    [WARNING_NAMES, true],
+    [3, true],
+    [3, false],
+  ] as const) {
+    const layout = { ...noText, warningNames, inputs };
     const others = assemble(r, { ...layout, limits: none }, label).length - listsAtZero;
     const fitted = fitting(limit, limit - others, (b) =>
       assemble(r, { ...layout, limits: listLimits(sections, b) }, label),
@@ -282,6 +314,7 @@ function minimalComment(report: PlanReport, limit: number, label: string): strin
   const blocks = [
     ...heading(report),
     statusLine(report),
+    whereLine(report),
     destroyWarning(report.plan.summary, 0),
     `> [!NOTE]\n> The report does not fit in ${label}. ${whereFullPlan(report)}`,
     footer(report),

@@ -50,6 +50,16 @@ export function scrubSecrets(text: string, secrets: string[]): string {
   return secretScrubber(secrets)(text);
 }
 
+/** Every string inside a plain-data value scrubbed (the Flux section's objects, attribute changes): same shape. */
+function scrubDeep<T>(value: T, scrub: (text: string) => string): T {
+  if (typeof value === 'string') return scrub(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => scrubDeep(v, scrub)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, scrub)])) as T;
+  }
+  return value;
+}
+
 /** The report with every secret scrubbed from every string the comment shows. */
 export function scrubPlanReport(report: PlanReport, secrets: string[] | undefined): PlanReport {
   if (!secrets || secrets.length === 0) return report;
@@ -65,6 +75,7 @@ export function scrubPlanReport(report: PlanReport, secrets: string[] | undefine
     ...c,
     address: scrub(c.address),
     ...(c.previousAddress !== undefined ? { previousAddress: scrub(c.previousAddress) } : {}),
+    ...(c.attributes !== undefined ? { attributes: scrubDeep(c.attributes, scrub) } : {}),
   });
   const s = report.plan.summary;
   const summary: Partial<PlanReport['plan']> = s
@@ -74,6 +85,7 @@ export function scrubPlanReport(report: PlanReport, secrets: string[] | undefine
           changes: s.changes.map(change),
           drift: s.drift.map(change),
           outputChanges: s.outputChanges.map((o) => ({ ...o, name: scrub(o.name) })),
+          ...(s.flux !== undefined ? { flux: scrubDeep(s.flux, scrub) } : {}),
         },
       }
     : {};
@@ -81,6 +93,8 @@ export function scrubPlanReport(report: PlanReport, secrets: string[] | undefine
     ...report,
     target: scrub(report.target),
     onMerge: scrub(report.onMerge),
+    ...(report.cluster !== undefined ? { cluster: scrubDeep(report.cluster, scrub) } : {}),
+    ...(report.inputsTable !== undefined ? { inputsTable: scrub(report.inputsTable) } : {}),
     policy: {
       ...report.policy,
       failures: report.policy.failures.map(finding),

@@ -1,11 +1,12 @@
-// Pure rendering of the job summary sections. Secret inputs never reach this module as values: it is given the
-// parsed inputs and prints only whether a secret was set.
+// Pure rendering of the job summary sections; the inputs table is shown, collapsed, in the comment too. Secret inputs
+// never reach this module as values: it is given the parsed inputs and prints only whether a secret was set.
 import type { ActionInputs } from '../inputs/schema.js';
 import { tableCell } from './comment-markdown.js';
 
 const set = (value: unknown): string => (value ? 'set (masked)' : 'not set');
 
-export function renderInputsSection(inputs: ActionInputs): string {
+/** The table of every input and its value (secrets only as set or not), for the job summary and the comment. */
+export function renderInputsTable(inputs: ActionInputs): string {
   const rows: [string, string][] = [
     ['install', String(inputs.install)],
     ['git-url', inputs.git.url ?? ''],
@@ -38,7 +39,7 @@ export function renderInputsSection(inputs: ActionInputs): string {
     ['github-token', set(inputs.githubToken)],
   ];
   const body = rows.map(([name, value]) => `| \`${name}\` | ${tableCell(value)} |`).join('\n');
-  return `### Inputs in effect\n\n| input | value |\n| --- | --- |\n${body}\n`;
+  return `| input | value |\n| --- | --- |\n${body}`;
 }
 
 export interface ToolLine {

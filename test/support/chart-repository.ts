@@ -82,12 +82,7 @@ export interface ServedChart {
 async function copyChart(dir: string): Promise<ServedChart> {
   const file = path.join(dir, path.basename(sharedChartFile));
   await fs.writeFile(file, await chartBytes(), { mode: 0o644 });
-  // Only the top-level <chart>/Chart.yaml: a subchart's would be deeper.
-  const { stdout: listing } = await run('tar', ['-tzf', file]);
-  const entry = listing.split('\n').find((l) => /^[^/]+\/Chart\.yaml$/.test(l));
-  if (!entry) throw new Error(`${file} has no <chart>/Chart.yaml`);
-  const { stdout: chartYaml } = await run('tar', ['-xzOf', file, entry]);
-  const metadata = YAML.parse(chartYaml) as ServedChart['metadata'];
+  const metadata = await chartMetadata(file);
   const digest = hexSha256(await fs.readFile(file));
   return { file, digest, metadata };
 }
@@ -103,23 +98,42 @@ export interface HelmRepository {
   stop(): Promise<void>;
 }
 
-export async function startHelmRepository(opts: { tls?: boolean } = {}): Promise<HelmRepository> {
+/** Chart.yaml of a chart archive (its top-level <chart>/Chart.yaml; a subchart's would be deeper). */
+export async function chartMetadata(file: string): Promise<ServedChart['metadata']> {
+  const { stdout: listing } = await run('tar', ['-tzf', file]);
+  const entry = listing.split('\n').find((l) => /^[^/]+\/Chart\.yaml$/.test(l));
+  if (!entry) throw new Error(`${file} has no <chart>/Chart.yaml`);
+  const { stdout: chartYaml } = await run('tar', ['-xzOf', file, entry]);
+  return YAML.parse(chartYaml) as ServedChart['metadata'];
+}
+
+/**
+ * A classic Helm repository serving the shared chart, and `extraCharts` (paths of further chart archives, such as
+ * a repackaged copy under another version number) beside it in the same index.
+ */
+export async function startHelmRepository(
+  opts: { tls?: boolean; extraCharts?: string[] } = {},
+): Promise<HelmRepository> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'flux-helm-repo-'));
   const chart = await copyChart(dir);
   const tls = opts.tls !== false ? await makeTestTls(path.join(dir, 'tls')) : undefined;
-  const tgz = await fs.readFile(chart.file);
-  const tgzName = path.basename(chart.file);
+  const served: { name: string; bytes: Buffer; metadata: ServedChart['metadata'] }[] = [];
+  for (const file of [chart.file, ...(opts.extraCharts ?? [])]) {
+    const bytes = await fs.readFile(file);
+    served.push({ name: path.basename(file), bytes, metadata: await chartMetadata(file) });
+  }
   const requests: string[] = [];
   let index = '';
 
   const handler: http.RequestListener = (req, res) => {
     requests.push(req.url ?? '');
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    const archive = served.find((c) => pathname === `/${c.name}`);
     const [type, body] =
       pathname === '/index.yaml'
         ? ['application/x-yaml', Buffer.from(index)]
-        : pathname === `/${tgzName}`
-          ? ['application/gzip', tgz]
+        : archive
+          ? ['application/gzip', archive.bytes]
           : [undefined, undefined];
     if (!body) {
       res.writeHead(404).end('not found\n');
@@ -138,9 +152,12 @@ export async function startHelmRepository(opts: { tls?: boolean } = {}): Promise
   index = YAML.stringify({
     apiVersion: 'v1',
     entries: {
-      [chart.metadata.name]: [
-        { ...chart.metadata, created: new Date().toISOString(), digest: chart.digest, urls: [`${url}/${tgzName}`] },
-      ],
+      [chart.metadata.name]: served.map((c) => ({
+        ...c.metadata,
+        created: new Date().toISOString(),
+        digest: hexSha256(c.bytes),
+        urls: [`${url}/${c.name}`],
+      })),
     },
     generated: new Date().toISOString(),
   });
