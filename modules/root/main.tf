@@ -17,8 +17,8 @@ module "flux" {
   # Write-only in the module: only the revision is recorded.
   git_credentials          = var.git_credentials
   git_credentials_revision = var.flux.git.credentials_revision
-  git_interval    = var.flux.git.interval
-  prune           = var.flux.git.prune
+  git_interval             = var.flux.git.interval
+  prune                    = var.flux.git.prune
 
   # null keeps the module's defaults (nullable = false there).
   chart_repository       = var.flux.helm.repository
