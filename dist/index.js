@@ -33984,7 +33984,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7029);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5684);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -33993,7 +33993,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7029:
+/***/ 5684:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -54932,6 +54932,140 @@ const healthTimeout = trimmed.transform((raw, ctx) => {
     return seconds ?? 0;
 });
 
+;// CONCATENATED MODULE: ./src/inputs/git-credentials.ts
+// Credentials for a private Git repository, given as inputs: checked here, then written by the Flux module into the
+// Secret the GitRepository reads, through a write-only attribute, so they reach neither tfvars, plans nor state
+// (modules/fluxcd: kubernetes_secret_v1.git_credentials). Keys are those Flux reads from a Git secret.
+
+
+/** The inputs that make up the credentials; the secret ones are masked as they are read. */
+const GIT_CREDENTIAL_INPUTS = [
+    'git-username',
+    'git-password',
+    'git-ssh-private-key',
+    'git-ssh-known-hosts',
+    'git-ca-certificate',
+];
+const GIT_SECRET_INPUTS = (/* unused pure expression or super */ null && (['git-password', 'git-ssh-private-key']));
+/** What git-username falls back to with a password or token: hosts that take a token ignore the name. */
+const DEFAULT_GIT_USERNAME = 'git';
+// Multi-line values keep their lines; only the ends are trimmed, and PEM bodies get the final newline they need.
+const block = schemas_string()
+    .optional()
+    .transform((v) => (v ?? '').trim());
+function blockField(check) {
+    return block.transform((value, ctx) => {
+        if (value === '')
+            return undefined;
+        const problem = check(value);
+        if (problem)
+            ctx.addIssue({ code: 'custom', message: problem });
+        return `${value.replace(/\r\n/g, '\n')}\n`;
+    });
+}
+const username = block.transform((value, ctx) => {
+    if (value === '')
+        return undefined;
+    if (/[:\s]/.test(value))
+        ctx.addIssue({ code: 'custom', message: 'expected a user name without ":" or spaces' });
+    return value;
+});
+const git_credentials_password = block.transform((value, ctx) => {
+    if (value === '')
+        return undefined;
+    if (/[\r\n]/.test(value))
+        ctx.addIssue({ code: 'custom', message: 'expected a password or token on one line' });
+    return value;
+});
+const privateKey = blockField((value) => /^-----BEGIN [A-Z ]*PRIVATE KEY-----\n[\s\S]+\n-----END [A-Z ]*PRIVATE KEY-----$/.test(value.replace(/\r\n/g, '\n'))
+    ? /ENCRYPTED/.test(value)
+        ? 'expected a private key without a passphrase: Flux cannot ask for one'
+        : null
+    : 'expected a private key in PEM or OpenSSH form (-----BEGIN … PRIVATE KEY----- … -----END … PRIVATE KEY-----)');
+const knownHosts = blockField((value) => {
+    for (const line of value.split(/\r?\n/)) {
+        const entry = line.trim();
+        if (entry === '' || entry.startsWith('#'))
+            continue;
+        const fields = entry.split(/\s+/);
+        const keyAt = fields[0]?.startsWith('@') ? 2 : 1;
+        if (fields.length < keyAt + 2 || !/^(ssh-|ecdsa-|sk-)/.test(fields[keyAt] ?? '')) {
+            return `line ${JSON.stringify(entry)} is not a known_hosts entry: expected "host key-type base64-key", as ssh-keyscan prints`;
+        }
+    }
+    return null;
+});
+const caCertificate = blockField((value) => {
+    const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0)
+        return 'expected one or more PEM certificates (-----BEGIN CERTIFICATE----- …)';
+    for (const pem of blocks) {
+        try {
+            new external_node_crypto_.X509Certificate(pem);
+        }
+        catch {
+            return 'a PEM block does not parse as an X.509 certificate';
+        }
+    }
+    return null;
+});
+const revision = schemas_string()
+    .optional()
+    .transform((raw, ctx) => {
+    const value = (raw ?? '').trim();
+    if (value === '')
+        return 1;
+    if (!/^[1-9][0-9]{0,8}$/.test(value))
+        ctx.addIssue({ code: 'custom', message: 'expected a whole number of at least 1, increased to rotate' });
+    return Number(value);
+});
+const gitCredentialFields = {
+    'git-username': username,
+    'git-password': git_credentials_password,
+    'git-ssh-private-key': privateKey,
+    'git-ssh-known-hosts': knownHosts,
+    'git-ca-certificate': caCertificate,
+    'git-credentials-revision': revision,
+};
+/** The rules that tie the credentials to each other, to the URL's scheme and to where the root comes from. */
+function checkGitCredentials(p, err) {
+    const scheme = p.url ? new URL(p.url).protocol : undefined;
+    const https = Boolean(p['git-password'] || p['git-username']);
+    const ssh = Boolean(p['git-ssh-private-key'] || p['git-ssh-known-hosts']);
+    if (p['git-username'] && !p['git-password'])
+        err('git-username', 'it needs git-password (the password or access token to go with it)');
+    if (https && scheme === 'ssh:')
+        err(p['git-password'] ? 'git-password' : 'git-username', 'it is for https:// repositories; an ssh:// git-url takes git-ssh-private-key');
+    if (ssh && scheme === 'https:')
+        err(p['git-ssh-private-key'] ? 'git-ssh-private-key' : 'git-ssh-known-hosts', 'it is for ssh:// repositories; an https:// git-url takes git-password');
+    if (p['git-ssh-private-key'] && !p['git-ssh-known-hosts'])
+        err('git-ssh-known-hosts', "required with git-ssh-private-key: Flux checks the server's host key (ssh-keyscan <host>)");
+    if (p['git-ssh-known-hosts'] && !p['git-ssh-private-key'])
+        err('git-ssh-known-hosts', 'it goes with git-ssh-private-key');
+    if (p['git-ca-certificate'] && scheme === 'ssh:')
+        err('git-ca-certificate', 'a CA certificate is for https:// repositories; ssh:// checks git-ssh-known-hosts');
+    const any = GIT_CREDENTIAL_INPUTS.some((name) => p[name] !== undefined);
+    if (any && p.workingDirectory)
+        err(GIT_CREDENTIAL_INPUTS.find((name) => p[name] !== undefined), "the shipped root's Flux module writes these credentials; a working-directory of your own manages its Secret itself");
+    if (p.revisionGiven && !any)
+        err('git-credentials-revision', 'it rotates credentials given as git-password or git-ssh-private-key, and none are');
+}
+/** The credentials as the module writes them, or undefined for a public repository (or one with a Secret of its own). */
+function gitCredentials(p) {
+    const data = {};
+    if (p['git-password']) {
+        data.username = p['git-username'] ?? DEFAULT_GIT_USERNAME;
+        data.password = p['git-password'];
+    }
+    if (p['git-ssh-private-key'])
+        data.identity = p['git-ssh-private-key'];
+    if (p['git-ssh-known-hosts'])
+        data.known_hosts = p['git-ssh-known-hosts'];
+    if (p['git-ca-certificate'])
+        data['ca.crt'] = p['git-ca-certificate'];
+    return Object.keys(data).length === 0 ? undefined : { data, revision: p['git-credentials-revision'] ?? 1 };
+}
+
 ;// CONCATENATED MODULE: ./src/inputs/schema.ts
 // Pure parsing of the action's raw string inputs into ActionInputs. Every input is checked once, here, before any
 // tool runs; each bad input yields one InputError that names it, shows the value (unless secret) and says what is
@@ -54939,12 +55073,25 @@ const healthTimeout = trimmed.transform((raw, ctx) => {
 
 
 
-const SECRET_INPUTS = ['kubeconfig', 'digitalocean-token', 'github-token'];
+
+const SECRET_INPUTS = [
+    'kubeconfig',
+    'digitalocean-token',
+    'github-token',
+    'git-password',
+    'git-ssh-private-key',
+];
 const INPUT_NAMES = [
     'git-url',
     'git-branch',
     'git-path',
     'git-secret-name',
+    'git-username',
+    'git-password',
+    'git-ssh-private-key',
+    'git-ssh-known-hosts',
+    'git-ca-certificate',
+    'git-credentials-revision',
     'flux-namespace',
     'reconcile-interval',
     'prune',
@@ -54987,6 +55134,7 @@ const fields = {
     'git-branch': textWithDefault('main', gitBranch),
     'git-path': textWithDefault('./', repositoryPath),
     'git-secret-name': optionalText(dnsSubdomain),
+    ...gitCredentialFields,
     'flux-namespace': textWithDefault('flux-system', dnsLabel),
     'reconcile-interval': textWithDefault('1m', reconcileInterval),
     prune: fields_boolean(true),
@@ -55020,7 +55168,7 @@ const fields = {
     'drift-issue': fields_boolean(false),
 };
 /** Rules that tie inputs together; each looks only at inputs that were valid on their own (absent otherwise). */
-function crossChecks(p) {
+function crossChecks(p, raw) {
     const errors = [];
     const err = (input, accepted) => {
         const value = p[input];
@@ -55047,12 +55195,19 @@ function crossChecks(p) {
         err('backend', "it selects the shipped root's backend; a working-directory of your own declares its own backend block");
     if (p.backend === 'local' && p['allow-local-state'] === false)
         err('backend', "local state needs 'allow-local-state: true': the state of a run on an ephemeral runner is lost");
+    checkGitCredentials({
+        ...p,
+        url: p['git-url'],
+        workingDirectory: p['working-directory'],
+        revisionGiven: (raw['git-credentials-revision'] ?? '').trim() !== '',
+    }, err);
     return errors;
 }
 function toActionInputs(p) {
     return {
         install: p.install,
         git: { url: p['git-url'], branch: p['git-branch'], path: p['git-path'], secretName: p['git-secret-name'] },
+        gitCredentials: gitCredentials(p),
         fluxNamespace: p['flux-namespace'],
         reconcileInterval: p['reconcile-interval'],
         prune: p.prune,
@@ -55095,7 +55250,7 @@ function parseInputs(raw) {
         }
     }
     const parsed = valid;
-    errors.push(...crossChecks(parsed));
+    errors.push(...crossChecks(parsed, raw));
     return errors.length > 0 ? { ok: false, errors } : { ok: true, inputs: toActionInputs(parsed) };
 }
 
@@ -55178,6 +55333,8 @@ function secretValues(inputs) {
         ['kubeconfig', inputs.kubeconfig],
         ['digitalocean-token', inputs.digitaloceanToken],
         ['github-token', inputs.githubToken],
+        ['git-password', inputs.gitCredentials?.data.password],
+        ['git-ssh-private-key', inputs.gitCredentials?.data.identity],
     ];
     return given.flatMap(([name, value]) => (value ? secretFragments(name, value) : []));
 }
@@ -56405,6 +56562,7 @@ function renderFluxObject(inputs, files) {
             branch: inputs.git.branch,
             path: inputs.git.path,
             secret_name: inputs.git.secretName ?? null,
+            credentials_revision: inputs.gitCredentials?.revision ?? null,
             interval: inputs.reconcileInterval,
             prune: inputs.prune,
         },
@@ -56423,6 +56581,18 @@ function renderFluxObject(inputs, files) {
 }
 function renderTfvars(flux) {
     return `${JSON.stringify({ flux }, null, 2)}\n`;
+}
+/**
+ * The root's ephemeral `git_credentials` variable, for the environment of tofu plan and apply only: an ephemeral
+ * variable cannot come from a tfvars file kept beside the plan, and must be given to both.
+ */
+function gitCredentialsEnvironment(inputs) {
+    if (!inputs.gitCredentials)
+        return {};
+    // tofu reads a map from the environment as an HCL expression: JSON's object syntax and escapes are HCL's too, but
+    // HCL strings are templates, so "${" and "%{" in a password must be escaped to stay literal.
+    const expression = JSON.stringify(inputs.gitCredentials.data).replace(/([$%])\{/g, '$1$1{');
+    return { TF_VAR_git_credentials: expression };
 }
 
 ;// CONCATENATED MODULE: ./src/tfvars/write.ts
@@ -57938,7 +58108,7 @@ function admits(spec, version) {
 }
 /**
  * Precedence for tofu: input tofu-version, .opentofu-version, then the pinned default when the configuration's
- * required_version admits it (the shipped root's ">= 1.9.0" does), else the newest release required_version admits.
+ * required_version admits it (the shipped root's ">= 1.11.0" does), else the newest release required_version admits.
  * A constraint is a floor or a window, not a wish for the newest release: taking the pinned, tested version while it
  * fits keeps a run reproducible (a pull request and the apply of its merge run the same tofu). `latest` or a range
  * stays available through the input or .opentofu-version.
@@ -58169,6 +58339,7 @@ async function extractBinary(archivePath, archive, dest, binary) {
 
 
 
+
 function setOutputs(...groups) {
     for (const group of groups)
         for (const [name, value] of Object.entries(group))
@@ -58198,7 +58369,7 @@ async function run() {
         setOutputs({ 'tofu-version': tools.tofu.version, 'conftest-version': tools.conftest.version });
         // policy on the tfvars, then the plan, then policy on the plan
         const tfvarsPolicy = await runConftest(tools.conftest.binary, config, 'tfvars', tfvars.path);
-        const env = toolEnvironment({ DIGITALOCEAN_TOKEN: inputs.digitaloceanToken });
+        const env = toolEnvironment({ DIGITALOCEAN_TOKEN: inputs.digitaloceanToken, ...gitCredentialsEnvironment(inputs) });
         const plan = await runPlan({
             tofu: tools.tofu.binary,
             workingDirectory: config.workingDirectory,

@@ -26,7 +26,13 @@ import { parseFileCommands, startLoopbackMirror, testToolEnv } from './test-env.
 const repo = path.resolve(import.meta.dirname, '..');
 
 /** The inputs whose values are secrets: src/inputs/schema.ts SECRET_INPUTS (test/local-run.test.ts keeps them equal). */
-export const localSecretInputs = Object.freeze(['kubeconfig', 'digitalocean-token', 'github-token']);
+export const localSecretInputs = Object.freeze([
+  'kubeconfig',
+  'digitalocean-token',
+  'github-token',
+  'git-password',
+  'git-ssh-private-key',
+]);
 
 /** A refusal of the command line or the inputs file: printed as one line, without a stack trace. */
 class LocalRunError extends Error {}

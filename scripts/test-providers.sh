@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the providers the modules' tests run and lays them out as an OpenTofu filesystem mirror, with a CLI
 # config selecting it. No registry download works here, so:
-#   - hashicorp/helm and alekc/kubectl are the REAL providers, built from the Go module proxy at pseudo-versions it
+#   - hashicorp/helm, alekc/kubectl and hashicorp/kubernetes are the REAL providers, built from the Go module proxy at pseudo-versions it
 #     serves (their go.mod lacks the /vN suffix, so the proxy cannot serve their release tags), labelled with the
 #     release they are;
 #   - digitalocean/digitalocean is a stand-in (test/providers): the proxy serves none of DigitalOcean's provider.
@@ -9,10 +9,11 @@
 #   scripts/test-providers.sh <cache-dir>
 #     -> <cache-dir>/providers/<type>/<version>-<recipe>/terraform-provider-<type>_v<version>   (real builds)
 #     -> <cache-dir>/providers/mirror-<key>/registry.opentofu.org/<ns>/<type>/<version>/linux_amd64/...
-#     -> <cache-dir>/providers/tofurc          (use as TF_CLI_CONFIG_FILE)
+#     -> <cache-dir>/providers/mirror-<key>.tofurc   (use as TF_CLI_CONFIG_FILE; its path is the one line on stdout)
 #
 # Each build is cached by version and recipe (the stand-in by a hash of its sources), so a warm run costs one hash
-# and a few stat calls. Prints nothing on stdout: scripts/test-tools.sh evals its own stdout.
+# and a few stat calls. The CLI config is named after its mirror, so runs from checkouts that pin other providers
+# never switch each other's mirror.
 set -euo pipefail
 cache=${1:?usage: test-providers.sh <cache-dir>}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,6 +31,7 @@ recipe=r1
 providers=(
   "helm hashicorp/helm github.com/hashicorp/terraform-provider-helm v1.3.3-0.20260629194918-a4f1c1d8b008 3.2.0 main.Version"
   "kubectl alekc/kubectl github.com/alekc/terraform-provider-kubectl v1.13.2-0.20260422205830-382f717da42b 2.2.0 -"
+  "kubernetes hashicorp/kubernetes github.com/hashicorp/terraform-provider-kubernetes v1.13.4-0.20260821094251-3a33fb6cc605 3.2.1 main.Version"
 )
 
 # build_provider TYPE MODULE PSEUDO LABEL VERSION_VAR: builds inside the downloaded module, so its own go.mod
@@ -98,9 +100,11 @@ if [[ ! -d $mirror ]]; then
   done
   mv -T "$tmp" "$mirror" 2>/dev/null || rm -rf "$tmp" # another run laid out the same mirror first
 fi
+touch "$mirror" # its age is the time since a run last used it: see the clean-up below
 
 # The mirror is the only installation method: nothing is ever fetched from a registry.
 rc=$(mktemp "$root/.tofurc.XXXXXX")
+tofurc=$mirror.tofurc
 cat >"$rc" <<EOF
 provider_installation {
   filesystem_mirror {
@@ -108,9 +112,11 @@ provider_installation {
   }
 }
 EOF
-mv "$rc" "$root/tofurc"
+mv "$rc" "$tofurc"
+echo "$tofurc"
 
-# Drop mirrors and stand-ins of earlier sources once no test run can still be using them; real builds stay, keyed
-# by version, and are removed only when their version or recipe leaves this file.
-find "$root" -mindepth 1 -maxdepth 1 -type d -name 'mirror-*' ! -name "mirror-$key" -mmin +60 -exec rm -rf {} + 2>/dev/null || true
+# Drop mirrors and stand-ins of earlier sources once no run has used them for a day (checkouts of other commits
+# may share this cache); real builds stay, keyed by version, and are removed only when their version or recipe
+# leaves this file.
+find "$root" -mindepth 1 -maxdepth 1 -name 'mirror-*' ! -name "mirror-$key" ! -name "mirror-$key.tofurc" -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
 find "$root/standin" -mindepth 1 -maxdepth 1 -type d ! -name "$hash" -mmin +60 -exec rm -rf {} + 2>/dev/null || true

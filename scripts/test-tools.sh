@@ -39,7 +39,7 @@ go_build_module github.com/open-policy-agent/conftest "v$CONFTEST_VERSION" . "$c
   "-X github.com/open-policy-agent/conftest/internal/version.Version=$CONFTEST_VERSION"
 go_build_module github.com/rhysd/actionlint "v$ACTIONLINT_VERSION" ./cmd/actionlint "$actionlint_bin"
 
-"$here/test-providers.sh" "$cache"
+providers_tofurc=$("$here/test-providers.sh" "$cache")
 # Servers the tests run for real (S3 state, OCI registry) and the Kubernetes control plane with Flux's controllers:
 # each script builds into the same cache and prints its own `export` lines.
 servers_env=$("$here/test-servers.sh" "$cache")
@@ -54,7 +54,7 @@ OUT
 # Every tofu the tests start reads this CLI config: the provider mirror when built, else an empty one, so a
 # TF_CLI_CONFIG_FILE inherited from the machine (it may name a missing file) cannot change what tests see.
 tofurc=$cache/empty.tofurc
-[[ -f $cache/providers/tofurc ]] && tofurc=$cache/providers/tofurc
+[[ -f $providers_tofurc ]] && tofurc=$providers_tofurc
 [[ -f $tofurc ]] || : >"$tofurc"
 echo "export FLUX_TOFURC='$tofurc'"
 echo "export TF_CLI_CONFIG_FILE='$tofurc'"

@@ -24,6 +24,7 @@ import { renderInputsTable, renderToolsSection } from './report/summary.js';
 import { clusterLocation, commentTarget } from './report/target.js';
 import { effectiveInputHashes } from './review/inputs.js';
 import { createRunDirectory } from './run-directory.js';
+import { gitCredentialsEnvironment } from './tfvars/render.js';
 import { writeTfvars } from './tfvars/write.js';
 import { installTools } from './tools/install.js';
 
@@ -56,7 +57,7 @@ export async function run(): Promise<void> {
 
     // policy on the tfvars, then the plan, then policy on the plan
     const tfvarsPolicy = await runConftest(tools.conftest.binary, config, 'tfvars', tfvars.path);
-    const env = toolEnvironment({ DIGITALOCEAN_TOKEN: inputs.digitaloceanToken });
+    const env = toolEnvironment({ DIGITALOCEAN_TOKEN: inputs.digitaloceanToken, ...gitCredentialsEnvironment(inputs) });
     const plan = await runPlan({
       tofu: tools.tofu.binary,
       workingDirectory: config.workingDirectory,

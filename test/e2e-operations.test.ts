@@ -1,7 +1,11 @@
 // End to end on a real cluster, what operating the action brings: a private Git repository (HTTPS basic auth and a
-// private CA, through git-secret-name), a job cancelled during apply (SIGTERM, as the runner sends it) that must
+// private CA, given as inputs and written by the module into a Secret that no state, plan or log holds), a job cancelled during apply (SIGTERM, as the runner sends it) that must
 // leave the S3 state unlocked for the next run, and two targets on one cluster (two namespaces, two states, two
 // comments) that do not disturb each other.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommentMetadata } from '../src/report/comment.js';
 import { startGitServer, type GitServer } from './support/cluster.js';
@@ -16,9 +20,10 @@ import {
   type FluxWorld,
 } from './support/flux-world.js';
 
-const PRIVATE_SECRET = 'fleet-private';
-const AUTH = { username: 'flux-reader', password: 'pr1vate-Git-passw0rd' };
+// "${" and "%{" would start an HCL template if the action passed the credentials unescaped.
+const AUTH = { username: 'flux-reader', password: 'pr1vate-Git-${passw0rd}-%{x}' };
 const TEAM_B = 'flux-team-b';
+const execFileAsync = promisify(execFile);
 let world: FluxWorld;
 let privateGit: GitServer;
 
@@ -29,17 +34,6 @@ beforeAll(async () => {
   });
   privateGit = await startGitServer({ auth: AUTH });
   await privateGit.commit('fleet', { 'clusters/dev/greeting.yaml': configMap('private-dev', 'hello, privately') });
-  // What a user creates once for a private repository: the Secret git-secret-name names, in the Flux namespace.
-  await world.cluster.kubectl([
-    'create',
-    'secret',
-    'generic',
-    PRIVATE_SECRET,
-    '--namespace=flux-system',
-    `--from-literal=username=${AUTH.username}`,
-    `--from-literal=password=${AUTH.password}`,
-    `--from-file=ca.crt=${privateGit.caFile}`,
-  ]);
 }, 600_000);
 
 afterAll(async () => {
@@ -49,29 +43,42 @@ afterAll(async () => {
 const devInputs = () => ({
   'git-url': privateGit.url('fleet'),
   'git-path': './clusters/dev',
-  'git-secret-name': PRIVATE_SECRET,
+  // Nothing made by hand: the module writes the Secret (named flux-system, like the GitRepository).
+  'git-secret-name': '',
+  'git-username': AUTH.username,
+  'git-password': AUTH.password,
+  'git-ca-certificate': privateGit.caPem,
 });
 const greeting = async (namespace: string, name: string) =>
   (await world.cluster.kubectl(['get', 'configmap', name, '-n', namespace, '-o', 'jsonpath={.data.greeting}'])).trim();
 const lockObjects = async () => (await world.s3.listObjects(BUCKET)).filter((key) => key.endsWith('.tflock'));
 
 describe('operating the action on a real cluster', () => {
-  it('f. a private repository over HTTPS with basic auth and a private CA becomes Ready', async () => {
+  it('f. a private repository over HTTPS with basic auth and a private CA, given as inputs, becomes Ready', async () => {
     const pr = await world.pullRequest(1, devInputs());
     expect(pr.code, pr.stdout.slice(-4000)).toBe(0);
+    expect(planActions(pr)).toContain('create module.flux[0].kubernetes_secret_v1.git_credentials[0]');
     const [run] = await Promise.all([world.merge(1, pr.headSha, devInputs()), world.fluxControllersAfterChart()]);
     expect(run.code, run.stdout.slice(-6000)).toBe(0);
     expect(run.summary).toContain('**Flux is ready.**');
     await world.cluster.waitForCondition('gitrepository/flux-system', { namespace: 'flux-system' });
     expect(await greeting('default', 'private-dev')).toBe('hello, privately');
-    // The password reached the cluster through the Secret only: not the log, the summary or the comment.
-    for (const text of [
-      run.stdout,
-      run.stderr,
-      run.summary,
-      ...world.github.comments(OWNER, REPO, 1).map((c) => c.body),
-    ])
-      expect(text).not.toContain(AUTH.password);
+    const secret = JSON.parse(
+      await world.cluster.kubectl(['get', 'secret', 'flux-system', '-n', 'flux-system', '-o', 'json']),
+    ) as { data: Record<string, string> };
+    expect(Buffer.from(secret.data.password!, 'base64').toString()).toBe(AUTH.password);
+    // The password reached the cluster through the Secret only: not the log, the summary, the outputs, the
+    // comment, the tfvars, the plan (as JSON and as the saved file, unzipped) or the state.
+    const state = await world.s3.getObject(BUCKET, 'clusters/dev/flux.tfstate');
+    expect(state).toMatch(/"data_wo_revision": ?1/);
+    const texts = [state, ...world.github.comments(OWNER, REPO, 1).map((c) => c.body)];
+    for (const r of [pr, run]) {
+      texts.push(r.stdout, r.stderr, r.summary, JSON.stringify(r.outputs));
+      texts.push(readFileSync(r.outputs['tfvars-path']!, 'utf8'), readFileSync(r.outputs['plan-json-path']!, 'utf8'));
+      const planFile = path.join(path.dirname(r.outputs['plan-json-path']!), 'tfplan');
+      texts.push((await execFileAsync('unzip', ['-p', planFile], { encoding: 'latin1', maxBuffer: 64 << 20 })).stdout);
+    }
+    for (const text of texts) expect(text).not.toContain(AUTH.password);
   });
 
   it('g. SIGTERM during apply stops tofu, releases the S3 lock, and the next run succeeds', async () => {

@@ -1,17 +1,21 @@
 // modules/root applied and removed with the real tofu and providers on a real control plane: installed through a
 // kubeconfig in one apply (chart values merged as documented), then removed (flux.install = false) through DOKS
-// credentials, then installed through DOKS and removed again; with no source at all, what tofu itself says. The
+// credentials, then installed through DOKS with Git credentials (written through the kubernetes provider's
+// write-only data_wo, rotated by revision) and removed again; with no source at all, what tofu itself says. The
 // DigitalOcean API is a stand-in (someone else's cloud): it hands out this cluster's endpoint, CA and a real
-// service-account token, which the helm and kubectl providers then use against the real API server.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// service-account token, which the helm, kubectl and kubernetes providers then use against the real API server.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLUX2_CHART_VERSION, startHelmRepository, type HelmRepository } from './support/chart-repository.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 import { startDigitalOceanApi, type DigitalOceanApi } from './support/digitalocean-api.js';
 import { copyShippedRoot, runTofu } from './support/shipped-root.js';
 
+const execFileAsync = promisify(execFile);
 const DO_TOKEN = 'dop_v1_removal-test-token';
 const DOKS_NAME = 'dev-ams3';
 
@@ -49,17 +53,22 @@ afterAll(async () => {
 }, 120_000);
 
 function tofu(...args: string[]): Promise<{ code: number; out: string }> {
+  return tofuWith({}, ...args);
+}
+
+function tofuWith(extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; out: string }> {
   return runTofu(path.join(work, 'root'), args, {
     SSL_CERT_FILE: helmRepo.caFile,
     DIGITALOCEAN_TOKEN: DO_TOKEN,
     DIGITALOCEAN_API_URL: digitalocean?.url,
+    ...extraEnv,
   });
 }
 
 let valuesFile = '';
 
-function flux(install: boolean, source: 'kubeconfig' | 'doks' | 'none'): string {
-  const file = path.join(work, `flux-${install}-${source}.tfvars.json`);
+function flux(install: boolean, source: 'kubeconfig' | 'doks' | 'none', credentialsRevision?: number): string {
+  const file = path.join(work, `flux-${install}-${source}-${credentialsRevision ?? 0}.tfvars.json`);
   const cluster_ =
     source === 'kubeconfig'
       ? { kubeconfig_path: cluster.kubeconfigPath }
@@ -71,7 +80,9 @@ function flux(install: boolean, source: 'kubeconfig' | 'doks' | 'none'): string 
     JSON.stringify({
       flux: {
         install,
-        git: install ? { url: 'https://git.example.invalid/fleet' } : {},
+        git: install
+          ? { url: 'https://git.example.invalid/fleet', credentials_revision: credentialsRevision ?? null }
+          : {},
         // Values precedence on a real release: the file sets both keys, the map overrides one of them.
         helm: {
           repository: helmRepo.url,
@@ -85,6 +96,16 @@ function flux(install: boolean, source: 'kubeconfig' | 'doks' | 'none'): string 
   );
   return `-var-file=${file}`;
 }
+
+const PASSWORDS = ['first-Git-passw0rd', 'rotated-Git-passw0rd'] as const;
+const credentials = (password: string): NodeJS.ProcessEnv => ({
+  TF_VAR_git_credentials: JSON.stringify({ username: 'flux', password }),
+});
+const gitSecretPassword = async () =>
+  Buffer.from(
+    await cluster.kubectl(['get', 'secret', 'flux-system', '-n', 'flux-system', '-o', 'jsonpath={.data.password}']),
+    'base64',
+  ).toString();
 
 const releaseInstalled = async () =>
   (await cluster.kubectl(['get', 'secret', '-n', 'flux-system', '-l', 'owner=helm', '-o', 'name'])).trim() !== '';
@@ -134,11 +155,70 @@ describe('removal with the real providers, through each cluster source', () => {
     expect(crds).toContain('gitrepositories.source.toolkit.fluxcd.io');
   });
 
-  it('installs through DOKS, then an empty state with no source plans nothing after removal', async () => {
-    const install = await tofu('apply', '-auto-approve', '-input=false', flux(true, 'doks'));
+  it('installs through DOKS with Git credentials that reach the Secret, never the state or plan, and rotate by revision', async () => {
+    const install = await tofuWith(
+      credentials(PASSWORDS[0]),
+      'apply',
+      '-auto-approve',
+      '-input=false',
+      flux(true, 'doks', 1),
+    );
     expect(install.code, install.out.slice(-4000)).toBe(0);
     expect(await releaseInstalled()).toBe(true);
+    expect(await gitSecretPassword()).toBe(PASSWORDS[0]);
 
+    // A changed value under the same revision is invisible to tofu (write-only): no changes, the Secret stays.
+    const unseen = await tofuWith(
+      credentials(PASSWORDS[1]),
+      'plan',
+      '-input=false',
+      '-detailed-exitcode',
+      flux(true, 'doks', 1),
+    );
+    expect(unseen.code, unseen.out.slice(-4000)).toBe(0);
+    // A new revision writes it, as the only change.
+    const plan = path.join(work, 'rotate.tfplan');
+    const rotate = await tofuWith(
+      credentials(PASSWORDS[1]),
+      'plan',
+      '-input=false',
+      `-out=${plan}`,
+      flux(true, 'doks', 2),
+    );
+    expect(rotate.code, rotate.out.slice(-4000)).toBe(0);
+    const planJson = (await tofu('show', '-json', plan)).out;
+    const changes = (
+      JSON.parse(planJson) as { resource_changes: { address: string; change: { actions: string[] } }[] }
+    ).resource_changes.filter((c) => c.change.actions.join() !== 'no-op');
+    expect(changes.map((c) => `${c.change.actions.join()} ${c.address}`)).toEqual([
+      'update module.flux[0].kubernetes_secret_v1.git_credentials[0]',
+    ]);
+    // Ephemeral: the saved plan cannot carry the credentials. Applied without them it stops at the module's
+    // precondition with the Secret untouched, and the plan is stale (tofu wrote a state snapshot): plan again.
+    const without = await tofu('apply', '-input=false', plan);
+    expect(without.code).not.toBe(0);
+    expect(without.out).toContain('git_credentials_revision is set but git_credentials is empty');
+    expect(await gitSecretPassword()).toBe(PASSWORDS[0]);
+    const replanned = await tofuWith(
+      credentials(PASSWORDS[1]),
+      'plan',
+      '-input=false',
+      `-out=${plan}`,
+      flux(true, 'doks', 2),
+    );
+    expect(replanned.code, replanned.out.slice(-4000)).toBe(0);
+    const applied = await tofuWith(credentials(PASSWORDS[1]), 'apply', '-input=false', plan);
+    expect(applied.code, applied.out.slice(-4000)).toBe(0);
+    expect(await gitSecretPassword()).toBe(PASSWORDS[1]);
+
+    const state = (await tofu('show', '-json')).out;
+    expect(state).toContain('"data_wo_revision":2');
+    const planFile = (await execFileAsync('unzip', ['-p', plan], { encoding: 'latin1', maxBuffer: 64 << 20 })).stdout;
+    for (const text of [state, planJson, planFile, readFileSync(path.join(work, 'root', 'terraform.tfstate'), 'utf8')])
+      for (const password of PASSWORDS) expect(text).not.toContain(password);
+  });
+
+  it('removes through DOKS, then an empty state with no source plans nothing', async () => {
     // Without any source while the state holds Flux, tofu cannot reach a cluster: the placeholder host fails.
     const blind = await tofu('plan', '-input=false', '-detailed-exitcode', flux(false, 'none'));
     expect(blind.code).toBe(1);

@@ -227,13 +227,14 @@ describe('modules/ with the real tofu', () => {
     }
   });
 
-  it('runs on the real helm and kubectl providers, and the DigitalOcean stand-in', () => {
-    // What `tofu init` selected from the mirror for the root (which requires all three providers).
+  it('runs on the real helm, kubectl and kubernetes providers, and the DigitalOcean stand-in', () => {
+    // What `tofu init` selected from the mirror for the root (which requires all four providers).
     const run = tofu(['version', '-json'], dirs.rootLocal);
     const selections = (JSON.parse(run.stdout) as { provider_selections: Record<string, string> }).provider_selections;
     expect(selections).toEqual({
       'registry.opentofu.org/hashicorp/helm': '3.2.0',
       'registry.opentofu.org/alekc/kubectl': '2.2.0',
+      'registry.opentofu.org/hashicorp/kubernetes': '3.2.1',
       'registry.opentofu.org/digitalocean/digitalocean': '2.68.0',
     });
     // The real schemas, not a copy of the parts the modules use: helm_template and kubectl's document data
@@ -247,6 +248,13 @@ describe('modules/ with the real tofu', () => {
     expect(Object.keys(served['registry.opentofu.org/alekc/kubectl']?.data_source_schemas ?? {})).toEqual(
       expect.arrayContaining(['kubectl_file_documents', 'kubectl_path_documents', 'kubectl_server_version']),
     );
+    // The write-only attribute the Git credentials go through, as the real provider declares it.
+    const secret = (
+      served['registry.opentofu.org/hashicorp/kubernetes'] as unknown as {
+        resource_schemas: Record<string, { block: { attributes: Record<string, { write_only?: boolean }> } }>;
+      }
+    ).resource_schemas.kubernetes_secret_v1?.block.attributes;
+    expect(secret?.data_wo?.write_only).toBe(true);
   });
 
   it('the DigitalOcean stand-in serves exactly the schema it declares', () => {

@@ -12,6 +12,11 @@ locals {
     var.keep_crds_on_uninstall ? [{ name = "crds.annotations.helm\\.sh/resource-policy", value = "keep" }] : [],
   )
 
+  # The Secret the GitRepository reads: the caller's, or the one written from git_credentials, named like the
+  # GitRepository unless told otherwise (as `flux bootstrap` names it).
+  manage_git_secret = var.git_credentials_revision != null
+  git_secret_name   = var.git_secret_name != null ? var.git_secret_name : (local.manage_git_secret ? var.git_repository_name : null)
+
   git_repository = {
     apiVersion = "source.toolkit.fluxcd.io/v1"
     kind       = "GitRepository"
@@ -25,7 +30,7 @@ locals {
         url      = var.git_url
         ref      = { branch = var.git_branch }
       },
-      var.git_secret_name == null ? {} : { secretRef = { name = var.git_secret_name } },
+      local.git_secret_name == null ? {} : { secretRef = { name = local.git_secret_name } },
     )
   }
 
@@ -76,13 +81,36 @@ resource "helm_release" "flux" {
 
 # The Flux objects are applied by kubectl_manifest, which resolves their kinds at apply time, after the chart
 # has installed the CRDs: the plan of a first install needs no CRD in the cluster (docs/decisions/0001).
+# The Git credentials, written through the write-only `data_wo`: state and plan files record only the revision,
+# never the data. The Secret lives in the namespace the release creates, so it comes after the release.
+resource "kubernetes_secret_v1" "git_credentials" {
+  count = local.manage_git_secret ? 1 : 0
+
+  metadata {
+    name      = local.git_secret_name
+    namespace = var.namespace
+    labels    = { "app.kubernetes.io/managed-by" = "opentofu" }
+  }
+  data_wo          = var.git_credentials
+  data_wo_revision = var.git_credentials_revision
+
+  lifecycle {
+    precondition {
+      condition     = var.git_credentials != null && try(length(var.git_credentials) > 0, false)
+      error_message = "git_credentials_revision is set but git_credentials is empty: give the credentials (again, for tofu apply of a saved plan), or set git_credentials_revision = null to manage the Secret yourself."
+    }
+  }
+
+  depends_on = [helm_release.flux]
+}
+
 resource "kubectl_manifest" "git_repository" {
   yaml_body         = yamlencode(local.git_repository)
   server_side_apply = true
   # Wait on delete for the finalizer, while the controllers still run (they are uninstalled after this).
   wait = true
 
-  depends_on = [helm_release.flux]
+  depends_on = [helm_release.flux, kubernetes_secret_v1.git_credentials]
 }
 
 resource "kubectl_manifest" "kustomization" {

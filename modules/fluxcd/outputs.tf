@@ -9,6 +9,11 @@ output "git_repository_name" {
   depends_on  = [kubectl_manifest.git_repository]
 }
 
+output "git_secret_name" {
+  description = "Name of the Secret the GitRepository reads credentials from (null for a public repository), whether the module writes it or not."
+  value       = local.git_secret_name
+}
+
 output "kustomization_name" {
   description = "Name of the Flux Kustomization."
   value       = var.kustomization_name

@@ -133,13 +133,32 @@ variable "git_path" {
 }
 
 variable "git_secret_name" {
-  description = "Name of an existing Secret in the Flux namespace with credentials for a private repository; null for a public one."
+  description = "Name of the Secret in the Flux namespace with credentials for a private repository: one that exists, or the one the module writes from git_credentials (default then: git_repository_name). null for a public repository."
   type        = string
   default     = null
 
   validation {
     condition     = var.git_secret_name == null || try(length(var.git_secret_name) <= 253 && can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", var.git_secret_name)), false)
     error_message = "git_secret_name \"${var.git_secret_name == null ? "" : var.git_secret_name}\" is not accepted: expected a Kubernetes object name (lowercase letters, digits, \"-\" and \".\", at most 253 characters)."
+  }
+}
+
+variable "git_credentials" {
+  description = "Credentials Flux reads git_url with, under the keys of a Flux Git secret: `username` and `password` (HTTPS basic auth; an access token goes in `password`), `bearerToken` (HTTPS), `identity` and `known_hosts` (SSH), `ca.crt` (the CA of a private HTTPS server). Written to the Secret git_secret_name through a write-only attribute, so they never reach state or plan files; being ephemeral, they must be given again to `tofu apply` of a saved plan. Used only when git_credentials_revision is set."
+  type        = map(string)
+  default     = null
+  sensitive   = true
+  ephemeral   = true
+}
+
+variable "git_credentials_revision" {
+  description = "Set (1, 2, …) to have the module write the Secret git_secret_name from git_credentials; increase it to write new credentials, since OpenTofu cannot see a change in a write-only value. null leaves the Secret to you."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.git_credentials_revision == null || try(var.git_credentials_revision >= 1 && floor(var.git_credentials_revision) == var.git_credentials_revision, false)
+    error_message = "git_credentials_revision ${var.git_credentials_revision == null ? "" : var.git_credentials_revision} is not accepted: expected a whole number of at least 1, increased to rotate the credentials."
   }
 }
 

@@ -1,5 +1,6 @@
 terraform {
-  required_version = ">= 1.9.0"
+  # 1.11: ephemeral variables and write-only attributes (git_credentials).
+  required_version = ">= 1.11.0"
 
   required_providers {
     # 3.x takes the cluster as a `kubernetes = { … }` attribute; the tests run 3.2.0.
@@ -13,6 +14,11 @@ terraform {
     kubectl = {
       source  = "alekc/kubectl"
       version = "~> 2.1"
+    }
+    # Writes the Git credentials Secret through the write-only `data_wo` (2.37 and later); the tests run 3.2.1.
+    kubernetes = {
+      source  = "hashicorp/kubernetes"
+      version = ">= 2.37, < 4.0"
     }
   }
 }

@@ -3,8 +3,9 @@ module "flux" {
   count  = var.flux.install ? 1 : 0
 
   providers = {
-    helm    = helm.flux
-    kubectl = kubectl.flux
+    helm       = helm.flux
+    kubectl    = kubectl.flux
+    kubernetes = kubernetes.flux
   }
 
   namespace = var.flux.namespace
@@ -13,8 +14,11 @@ module "flux" {
   git_branch      = var.flux.git.branch
   git_path        = var.flux.git.path
   git_secret_name = var.flux.git.secret_name
-  git_interval    = var.flux.git.interval
-  prune           = var.flux.git.prune
+  # Write-only in the module: only the revision is recorded.
+  git_credentials          = var.git_credentials
+  git_credentials_revision = var.flux.git.credentials_revision
+  git_interval             = var.flux.git.interval
+  prune                    = var.flux.git.prune
 
   # null keeps the module's defaults (nullable = false there).
   chart_repository       = var.flux.helm.repository

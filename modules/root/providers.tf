@@ -60,3 +60,12 @@ provider "kubectl" {
   token                  = local.kubernetes.token
   cluster_ca_certificate = local.kubernetes.cluster_ca_certificate
 }
+
+# Writes only the Git credentials Secret, through the same single source as the other two.
+provider "kubernetes" {
+  alias                  = "flux"
+  config_path            = local.kubernetes.config_path
+  host                   = local.kubernetes.host
+  token                  = local.kubernetes.token
+  cluster_ca_certificate = local.kubernetes.cluster_ca_certificate
+}

@@ -12,8 +12,10 @@ variable "flux" {
       branch      = optional(string, "main")
       path        = optional(string, "./")
       secret_name = optional(string)
-      interval    = optional(string, "1m")
-      prune       = optional(bool, true)
+      # Set when git_credentials holds the credentials the module writes into that Secret: see below.
+      credentials_revision = optional(number)
+      interval             = optional(string, "1m")
+      prune                = optional(bool, true)
     }), {})
     helm = optional(object({
       repository             = optional(string)
@@ -141,4 +143,14 @@ variable "flux" {
     condition     = alltrue([for f in var.flux.helm.values_files : try(fileexists(f), false)])
     error_message = "flux.helm.values_files: no readable file at ${jsonencode([for f in var.flux.helm.values_files : f if !try(fileexists(f), false)])}; expected paths of existing YAML files."
   }
+}
+
+# Not part of `flux`, so that it can be ephemeral: the action passes it in the environment (TF_VAR_git_credentials)
+# of `tofu plan` and `tofu apply` only, and it never reaches tfvars, plan files or state.
+variable "git_credentials" {
+  description = "Credentials Flux reads flux.git.url with (keys of a Flux Git secret: username, password, bearerToken, identity, known_hosts, ca.crt), written to the Secret flux.git.secret_name when flux.git.credentials_revision is set."
+  type        = map(string)
+  default     = null
+  sensitive   = true
+  ephemeral   = true
 }

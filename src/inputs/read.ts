@@ -80,6 +80,8 @@ export function secretValues(inputs: ActionInputs): string[] {
     ['kubeconfig', inputs.kubeconfig],
     ['digitalocean-token', inputs.digitaloceanToken],
     ['github-token', inputs.githubToken],
+    ['git-password', inputs.gitCredentials?.data.password],
+    ['git-ssh-private-key', inputs.gitCredentials?.data.identity],
   ];
   return given.flatMap(([name, value]) => (value ? secretFragments(name, value) : []));
 }

@@ -14,15 +14,28 @@ import {
   versionSpec,
   type Field,
 } from './fields.js';
+import { checkGitCredentials, gitCredentialFields, gitCredentials, type GitCredentials } from './git-credentials.js';
 import * as rules from './rules.js';
 
-export const SECRET_INPUTS = ['kubeconfig', 'digitalocean-token', 'github-token'] as const;
+export const SECRET_INPUTS = [
+  'kubeconfig',
+  'digitalocean-token',
+  'github-token',
+  'git-password',
+  'git-ssh-private-key',
+] as const;
 
 export const INPUT_NAMES = [
   'git-url',
   'git-branch',
   'git-path',
   'git-secret-name',
+  'git-username',
+  'git-password',
+  'git-ssh-private-key',
+  'git-ssh-known-hosts',
+  'git-ca-certificate',
+  'git-credentials-revision',
   'flux-namespace',
   'reconcile-interval',
   'prune',
@@ -65,6 +78,8 @@ export interface BackendSetting {
 export interface ActionInputs {
   install: boolean;
   git: { url?: string; branch: string; path: string; secretName?: string };
+  /** Written by the Flux module into the Secret the GitRepository reads; never in tfvars, plans or state. */
+  gitCredentials?: GitCredentials;
   fluxNamespace: string;
   reconcileInterval: string;
   prune: boolean;
@@ -117,6 +132,7 @@ const fields = {
   'git-branch': textWithDefault('main', rules.gitBranch),
   'git-path': textWithDefault('./', rules.repositoryPath),
   'git-secret-name': optionalText(rules.dnsSubdomain),
+  ...gitCredentialFields,
   'flux-namespace': textWithDefault('flux-system', rules.dnsLabel),
   'reconcile-interval': textWithDefault('1m', rules.reconcileInterval),
   prune: boolean(true),
@@ -153,7 +169,7 @@ const fields = {
 type ParsedInputs = { [K in InputName]: z.output<(typeof fields)[K]> };
 
 /** Rules that tie inputs together; each looks only at inputs that were valid on their own (absent otherwise). */
-function crossChecks(p: Partial<ParsedInputs>): InputError[] {
+function crossChecks(p: Partial<ParsedInputs>, raw: RawInputs): InputError[] {
   const errors: InputError[] = [];
   const err = (input: InputName, accepted: string): void => {
     const value = p[input];
@@ -183,6 +199,15 @@ function crossChecks(p: Partial<ParsedInputs>): InputError[] {
     );
   if (p.backend === 'local' && p['allow-local-state'] === false)
     err('backend', "local state needs 'allow-local-state: true': the state of a run on an ephemeral runner is lost");
+  checkGitCredentials(
+    {
+      ...p,
+      url: p['git-url'],
+      workingDirectory: p['working-directory'],
+      revisionGiven: (raw['git-credentials-revision'] ?? '').trim() !== '',
+    },
+    err,
+  );
   return errors;
 }
 
@@ -190,6 +215,7 @@ function toActionInputs(p: ParsedInputs): ActionInputs {
   return {
     install: p.install,
     git: { url: p['git-url'], branch: p['git-branch'], path: p['git-path'], secretName: p['git-secret-name'] },
+    gitCredentials: gitCredentials(p),
     fluxNamespace: p['flux-namespace'],
     reconcileInterval: p['reconcile-interval'],
     prune: p.prune,
@@ -234,6 +260,6 @@ export function parseInputs(raw: RawInputs): InputsResult {
     }
   }
   const parsed = valid as Partial<ParsedInputs>;
-  errors.push(...crossChecks(parsed));
+  errors.push(...crossChecks(parsed, raw));
   return errors.length > 0 ? { ok: false, errors } : { ok: true, inputs: toActionInputs(parsed as ParsedInputs) };
 }

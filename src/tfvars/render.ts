@@ -11,6 +11,8 @@ export interface FluxObject {
     branch: string;
     path: string;
     secret_name: string | null;
+    /** Set when the module writes the Secret from the credentials it gets through TF_VAR_git_credentials. */
+    credentials_revision: number | null;
     interval: string;
     prune: boolean;
   };
@@ -42,6 +44,7 @@ export function renderFluxObject(inputs: ActionInputs, files: TfvarsFiles): Flux
       branch: inputs.git.branch,
       path: inputs.git.path,
       secret_name: inputs.git.secretName ?? null,
+      credentials_revision: inputs.gitCredentials?.revision ?? null,
       interval: inputs.reconcileInterval,
       prune: inputs.prune,
     },
@@ -61,4 +64,16 @@ export function renderFluxObject(inputs: ActionInputs, files: TfvarsFiles): Flux
 
 export function renderTfvars(flux: FluxObject): string {
   return `${JSON.stringify({ flux }, null, 2)}\n`;
+}
+
+/**
+ * The root's ephemeral `git_credentials` variable, for the environment of tofu plan and apply only: an ephemeral
+ * variable cannot come from a tfvars file kept beside the plan, and must be given to both.
+ */
+export function gitCredentialsEnvironment(inputs: ActionInputs): Record<string, string> {
+  if (!inputs.gitCredentials) return {};
+  // tofu reads a map from the environment as an HCL expression: JSON's object syntax and escapes are HCL's too, but
+  // HCL strings are templates, so "${" and "%{" in a password must be escaped to stay literal.
+  const expression = JSON.stringify(inputs.gitCredentials.data).replace(/([$%])\{/g, '$1$1{');
+  return { TF_VAR_git_credentials: expression };
 }

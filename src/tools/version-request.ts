@@ -32,7 +32,7 @@ function admits(spec: VersionSpec, version: string): boolean {
 
 /**
  * Precedence for tofu: input tofu-version, .opentofu-version, then the pinned default when the configuration's
- * required_version admits it (the shipped root's ">= 1.9.0" does), else the newest release required_version admits.
+ * required_version admits it (the shipped root's ">= 1.11.0" does), else the newest release required_version admits.
  * A constraint is a floor or a window, not a wish for the newest release: taking the pinned, tested version while it
  * fits keeps a run reproducible (a pull request and the apply of its merge run the same tofu). `latest` or a range
  * stays available through the input or .opentofu-version.

@@ -2,6 +2,7 @@
 
 mock_provider "helm" {}
 mock_provider "kubectl" {}
+mock_provider "kubernetes" {}
 
 variables {
   git_url = "https://github.com/example/fleet"

@@ -3,6 +3,7 @@
 
 mock_provider "helm" {}
 mock_provider "kubectl" {}
+mock_provider "kubernetes" {}
 
 variables {
   git_url = "https://github.com/example/fleet"

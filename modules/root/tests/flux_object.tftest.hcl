@@ -8,6 +8,9 @@ mock_provider "helm" {
 mock_provider "kubectl" {
   alias = "flux"
 }
+mock_provider "kubernetes" {
+  alias = "flux"
+}
 mock_provider "digitalocean" {}
 
 variables {
