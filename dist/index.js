@@ -37850,6 +37850,8 @@ function effectiveValues(inputs) {
         ['git-branch', inputs.git.branch],
         ['git-path', inputs.git.path],
         ['git-secret-name', inputs.git.secretName ?? null],
+        // The revision only: it is what the plan holds of the credentials (an apply job without them plans no Secret).
+        ['git-credentials-revision', inputs.gitCredentials?.revision ?? null],
         ['flux-namespace', inputs.fluxNamespace],
         ['reconcile-interval', inputs.reconcileInterval],
         ['prune', inputs.prune],
@@ -56485,12 +56487,19 @@ async function publishComment(plan, context, target, body) {
 const summary_set = (value) => (value ? 'set (masked)' : 'not set');
 /** The table of every input and its value (secrets only as set or not), for the job summary and the comment. */
 function renderInputsTable(inputs) {
+    const git = inputs.gitCredentials?.data ?? {};
     const rows = [
         ['install', String(inputs.install)],
         ['git-url', inputs.git.url ?? ''],
         ['git-branch', inputs.git.branch],
         ['git-path', inputs.git.path],
         ['git-secret-name', inputs.git.secretName ?? ''],
+        ['git-username', git.password ? git.username : ''],
+        ['git-password', summary_set(git.password)],
+        ['git-ssh-private-key', summary_set(git.identity)],
+        ['git-ssh-known-hosts', git.known_hosts ? 'set' : 'not set'],
+        ['git-ca-certificate', git['ca.crt'] ? 'set' : 'not set'],
+        ['git-credentials-revision', inputs.gitCredentials ? String(inputs.gitCredentials.revision) : ''],
         ['flux-namespace', inputs.fluxNamespace],
         ['reconcile-interval', inputs.reconcileInterval],
         ['prune', String(inputs.prune)],

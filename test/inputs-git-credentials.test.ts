@@ -4,6 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { secretValues } from '../src/inputs/read.js';
 import { parseInputs, type ActionInputs, type InputName, type RawInputs } from '../src/inputs/schema.js';
+import { renderInputsTable } from '../src/report/summary.js';
 import { gitCredentialsEnvironment, renderFluxObject, renderTfvars } from '../src/tfvars/render.js';
 import { fakeKubeconfig } from './support/action-runner.js';
 import { makeTestTls } from './support/tls.js';
@@ -146,5 +147,16 @@ describe('the credentials with the rest of the inputs', () => {
       .split('\n')
       .filter((l) => !l.startsWith('-----')))
       expect(ssh).toContain(line);
+  });
+
+  it('show in the inputs table of the summary and comment only as set, the user name and revision as they are', () => {
+    const table = renderInputsTable(
+      ok({ 'git-username': 'flux', 'git-password': PASSWORD, 'git-credentials-revision': '4' }),
+    );
+    expect(table).toContain('| `git-username` | flux |');
+    expect(table).toContain('| `git-password` | set (masked) |');
+    expect(table).toContain('| `git-ssh-private-key` | not set |');
+    expect(table).toContain('| `git-credentials-revision` | 4 |');
+    expect(table).not.toContain('s3cr3t');
   });
 });

@@ -44,6 +44,7 @@ describe('renderFluxObject', () => {
         branch: 'release/1.2',
         path: './clusters/dev',
         secret_name: 'flux-git-auth',
+        credentials_revision: null,
         interval: '30s',
         prune: true,
       },

@@ -136,16 +136,17 @@ afterEach(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the provider mirror', () => {
-  it('holds the real helm 3.2.0 and kubectl 2.2.0 and, as the only stand-in, DigitalOcean 2.68.0', () => {
+  it('holds the real helm 3.2.0, kubectl 2.2.0 and kubernetes 3.2.1 and, as the only stand-in, DigitalOcean 2.68.0', () => {
     const binaries = mirrorBinaries();
     expect(Object.keys(binaries).sort()).toEqual([
       'alekc/kubectl 2.2.0',
       'digitalocean/digitalocean 2.68.0',
       'hashicorp/helm 3.2.0',
+      'hashicorp/kubernetes 3.2.1',
     ]);
-    // Three different programs: neither helm nor kubectl is the stand-in binary under another name.
+    // Four different programs: none of the real ones is the stand-in binary under another name.
     const inodes = Object.values(binaries).map((file) => statSync(file).ino);
-    expect(new Set(inodes).size).toBe(3);
+    expect(new Set(inodes).size).toBe(4);
     // The stand-in lists what it stands in for: DigitalOcean alone.
     const list = spawnSync(binaries['digitalocean/digitalocean 2.68.0']!, ['--list'], { encoding: 'utf8' });
     expect(list.stdout).toBe('digitalocean digitalocean/digitalocean 2.68.0\n');
@@ -161,10 +162,12 @@ describe('the provider mirror', () => {
 
   it('serves each provider over the plugin protocol its real build speaks', async () => {
     const binaries = mirrorBinaries();
-    // helm is on the plugin framework (protocol 6); kubectl and DigitalOcean on SDKv2 (protocol 5).
+    // helm is on the plugin framework (protocol 6); kubectl and DigitalOcean on SDKv2 (protocol 5); kubernetes
+    // muxes SDKv2 and the framework over protocol 6.
     const expected: Record<string, string> = {
       'hashicorp/helm 3.2.0': '6',
       'alekc/kubectl 2.2.0': '5',
+      'hashicorp/kubernetes 3.2.1': '6',
       'digitalocean/digitalocean 2.68.0': '5',
     };
     for (const [name, protocol] of Object.entries(expected)) {

@@ -7,12 +7,19 @@ const set = (value: unknown): string => (value ? 'set (masked)' : 'not set');
 
 /** The table of every input and its value (secrets only as set or not), for the job summary and the comment. */
 export function renderInputsTable(inputs: ActionInputs): string {
+  const git: Record<string, string | undefined> = inputs.gitCredentials?.data ?? {};
   const rows: [string, string][] = [
     ['install', String(inputs.install)],
     ['git-url', inputs.git.url ?? ''],
     ['git-branch', inputs.git.branch],
     ['git-path', inputs.git.path],
     ['git-secret-name', inputs.git.secretName ?? ''],
+    ['git-username', git.password ? git.username! : ''],
+    ['git-password', set(git.password)],
+    ['git-ssh-private-key', set(git.identity)],
+    ['git-ssh-known-hosts', git.known_hosts ? 'set' : 'not set'],
+    ['git-ca-certificate', git['ca.crt'] ? 'set' : 'not set'],
+    ['git-credentials-revision', inputs.gitCredentials ? String(inputs.gitCredentials.revision) : ''],
     ['flux-namespace', inputs.fluxNamespace],
     ['reconcile-interval', inputs.reconcileInterval],
     ['prune', String(inputs.prune)],

@@ -24,6 +24,8 @@ function effectiveValues(inputs: ActionInputs): [string, Json][] {
     ['git-branch', inputs.git.branch],
     ['git-path', inputs.git.path],
     ['git-secret-name', inputs.git.secretName ?? null],
+    // The revision only: it is what the plan holds of the credentials (an apply job without them plans no Secret).
+    ['git-credentials-revision', inputs.gitCredentials?.revision ?? null],
     ['flux-namespace', inputs.fluxNamespace],
     ['reconcile-interval', inputs.reconcileInterval],
     ['prune', inputs.prune],
