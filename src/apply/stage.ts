@@ -15,7 +15,7 @@ import {
   type PlanExitCode,
 } from '../gate/decision.js';
 import { renderGateSection } from '../gate/render.js';
-import { kubeClientFromFile } from '../health/client.js';
+import { kubeClientFromFile } from '../kube/client.js';
 import { renderHealthSection } from '../health/render.js';
 import { waitForFlux, type HealthReport } from '../health/wait.js';
 import type { ActionInputs } from '../inputs/schema.js';
@@ -206,7 +206,7 @@ async function waitForHealth(request: ApplyStageRequest, flux: FluxOutputs): Pro
   }
   let client;
   try {
-    client = await kubeClientFromFile(request.kubeconfigPath);
+    client = await kubeClientFromFile(request.kubeconfigPath, request.env);
   } catch (error) {
     return { outcome: 'failed', message: `Health check: ${(error as Error).message}`, polls: 0 };
   }
