@@ -3,18 +3,11 @@
 // one deadline for the whole exchange (connect, TLS, exec plugin excluded, headers, body). Failures waiting cannot fix
 // (401, 403, an untrusted certificate, a failing exec plugin) are KubeAccessError, with the API server's reason.
 import * as core from '@actions/core';
-import {
-  ApiException,
-  AuthenticationV1Api,
-  AuthorizationV1Api,
-  CustomObjectsApi,
-  Observable,
-  type ConfigurationOptions,
-  type V1ResourceAttributes,
-} from '@kubernetes/client-node';
+import type { ApiException, ConfigurationOptions, V1ResourceAttributes } from '@kubernetes/client-node';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { KubeAccessError, KubeconfigError } from './errors.js';
-import { loadKubeconfig, type LoadedKubeconfig } from './kubeconfig.js';
+import { performance } from 'node:perf_hooks';
+import { loadKubeconfig, type KubernetesLibrary, type LoadedKubeconfig } from './kubeconfig.js';
 
 export { KubeAccessError, KubeconfigError } from './errors.js';
 
@@ -84,7 +77,8 @@ export function statusMessage(body: unknown): string | undefined {
 /** Pure: what a failed request means, as the error the callers act on. */
 export function requestError(error: unknown, server: string, timeoutMs: number): Error {
   if (error instanceof KubeAccessError) return error;
-  if (error instanceof ApiException) {
+  // The library's ApiException carries the HTTP status as a number (Node's system errors have string codes).
+  if (error instanceof Error && typeof (error as { code?: unknown }).code === 'number') {
     const code = (error as ApiException<unknown>).code;
     if (code === 401) return new KubeAccessError(`the Kubernetes API at ${server} refused the kubeconfig's credentials (HTTP 401).`); // prettier-ignore
     const why = statusMessage((error as ApiException<unknown>).body);
@@ -105,29 +99,29 @@ export function requestError(error: unknown, server: string, timeoutMs: number):
 }
 
 /** Per-request options: the deadline as an abort signal, set before the request leaves. */
-function deadline(timeoutMs: number): ConfigurationOptions {
+function deadline(k8s: KubernetesLibrary, timeoutMs: number): ConfigurationOptions {
   return {
     middleware: [
       {
         pre: (context) => {
           context.setSignal(AbortSignal.timeout(timeoutMs));
-          return new Observable(Promise.resolve(context));
+          return new k8s.Observable(Promise.resolve(context));
         },
-        post: (response) => new Observable(Promise.resolve(response)),
+        post: (response) => new k8s.Observable(Promise.resolve(response)),
       },
     ],
     middlewareMergeStrategy: 'append',
   };
 }
 
-export function kubeClient(loaded: LoadedKubeconfig): KubeClient {
+export function kubeClient(k8s: KubernetesLibrary, loaded: LoadedKubeconfig): KubeClient {
   const server = loaded.cluster.server;
-  const objects = loaded.config.makeApiClient(CustomObjectsApi);
-  const authentication = loaded.config.makeApiClient(AuthenticationV1Api);
-  const authorization = loaded.config.makeApiClient(AuthorizationV1Api);
+  const objects = loaded.config.makeApiClient(k8s.CustomObjectsApi);
+  const authentication = loaded.config.makeApiClient(k8s.AuthenticationV1Api);
+  const authorization = loaded.config.makeApiClient(k8s.AuthorizationV1Api);
   const call = async <T>(timeoutMs: number, request: (options: ConfigurationOptions) => Promise<T>): Promise<T> => {
     try {
-      return await request(deadline(timeoutMs));
+      return await request(deadline(k8s, timeoutMs));
     } catch (error) {
       throw requestError(error, server, timeoutMs);
     }
@@ -175,7 +169,8 @@ export function kubeClient(loaded: LoadedKubeconfig): KubeClient {
 
 /** The client for the kubeconfig file the tfvars stage wrote; warnings (insecure-skip-tls-verify) go to the log. */
 export async function kubeClientFromFile(file: string, env: NodeJS.ProcessEnv): Promise<KubeClient> {
-  const loaded = loadKubeconfig(await fs.readFile(file, 'utf8'), file, { env });
+  const k8s = await loadLibrary();
+  const loaded = loadKubeconfig(k8s, await fs.readFile(file, 'utf8'), file, { env });
   // The library reads these files at each request: a missing one is named now, not retried as if the API were down.
   const files: [string, string | null | undefined][] = [
     ['certificate-authority', loaded.cluster.caFile],
@@ -190,5 +185,17 @@ export async function kubeClientFromFile(file: string, env: NodeJS.ProcessEnv): 
     });
   }
   for (const warning of loaded.warnings) core.warning(warning);
-  return kubeClient(loaded);
+  return kubeClient(k8s, loaded);
+}
+
+// Imported on first use, so that ncc bundles it as a chunk of its own: most runs (pull requests, runs without
+// changes) never reach the cluster and start without its ~19 MB of generated API code.
+let library: Promise<KubernetesLibrary> | undefined;
+function loadLibrary(): Promise<KubernetesLibrary> {
+  return (library ??= (async () => {
+    const started = performance.now();
+    const k8s = await import('@kubernetes/client-node');
+    core.debug(`loaded @kubernetes/client-node in ${(performance.now() - started).toFixed(1)} ms`);
+    return k8s;
+  })());
 }

@@ -5,7 +5,7 @@
 // that no terminal is attached). Refused: plain http (credentials would travel in the clear), auth providers that
 // kubectl and OpenTofu's providers dropped (gcp, azure), and exec plugins that demand a terminal. Error messages
 // never quote the file's content.
-import { KubeConfig, type Cluster, type User } from '@kubernetes/client-node';
+import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { KubeconfigError } from './errors.js';
@@ -22,6 +22,9 @@ export interface LoadedKubeconfig {
   /** Things a user should know, such as insecure-skip-tls-verify. */
   warnings: string[];
 }
+
+/** The library, loaded on first use (client.ts): a run that never reaches the cluster never pays for it. */
+export type KubernetesLibrary = typeof import('@kubernetes/client-node');
 
 export interface LoadOptions {
   /** The environment an exec plugin starts from (the tools' environment: never the action's inputs). */
@@ -50,7 +53,12 @@ function describeAuth(user: User, exec: ExecConfig | undefined): string {
 }
 
 /** Reads no file: loads `content` (the file at `file`) into a library KubeConfig for its context. */
-export function loadKubeconfig(content: string, file: string, options: LoadOptions): LoadedKubeconfig {
+export function loadKubeconfig(
+  k8s: KubernetesLibrary,
+  content: string,
+  file: string,
+  options: LoadOptions,
+): LoadedKubeconfig {
   let doc: unknown;
   try {
     doc = parseYaml(content);
@@ -65,7 +73,7 @@ export function loadKubeconfig(content: string, file: string, options: LoadOptio
   const contextName = text(raw['current-context']) ?? (contexts.length === 1 ? text(contexts[0]?.name) : undefined);
   if (!contextName) fail('has no current-context (and not exactly one context to default to).');
 
-  const config = new KubeConfig();
+  const config = new k8s.KubeConfig();
   try {
     config.loadFromString(JSON.stringify({ ...raw, 'current-context': contextName }));
   } catch (error) {
