@@ -78,8 +78,27 @@ const credential = (token: string) =>
 const interval = async () =>
   (await kubectl('get', 'gitrepository', 'flux-system', '-n', 'flux-system', '-o', 'jsonpath={.spec.interval}')).trim();
 
+const plannerKubeconfig = async () => {
+  await kubectl('apply', '-f', path.join(repoRoot, 'deploy', 'planner-rbac.yaml'));
+  const token = (
+    await kubectl('create', 'token', 'flux-bootstrap-planner', '--namespace=flux-system', '--duration=2h')
+  ).trim();
+  return kubeconfig({ token });
+};
+
 describe('credentials and the check before apply, on a real cluster', () => {
   let deployerToken = '';
+
+  it('the planner identity plans the first install on a cluster without Flux, as the quick start’s plan job does', async () => {
+    const pr = await world.pullRequest(10, { kubeconfig: await plannerKubeconfig() });
+    expect(pr.code, pr.stdout.slice(-6000)).toBe(0);
+    expect(pr.outputs['plan-exitcode']).toBe('2');
+    expect(planActions(pr)).toEqual([
+      'create module.flux[0].helm_release.flux',
+      'create module.flux[0].kubectl_manifest.git_repository',
+      'create module.flux[0].kubectl_manifest.kustomization',
+    ]);
+  });
 
   it('an exec-plugin kubeconfig plans, applies and passes the health wait', async () => {
     deployerToken = await serviceAccountToken('deployer', [{ clusterRole: 'cluster-admin' }]);
@@ -104,11 +123,7 @@ describe('credentials and the check before apply, on a real cluster', () => {
   const change = { 'reconcile-interval': '3m' };
 
   it('the planner identity plans a change on the cluster with Flux installed, and the check refuses to apply it', async () => {
-    await kubectl('apply', '-f', path.join(repoRoot, 'deploy', 'planner-rbac.yaml'));
-    const token = (
-      await kubectl('create', 'token', 'flux-bootstrap-planner', '--namespace=flux-system', '--duration=2h')
-    ).trim();
-    const inputs = { ...change, kubeconfig: kubeconfig({ token }) };
+    const inputs = { ...change, kubeconfig: await plannerKubeconfig() };
     const pr = await world.pullRequest(2, inputs);
     expect(pr.code, pr.stdout.slice(-6000)).toBe(0);
     expect(pr.outputs['plan-exitcode']).toBe('2');
