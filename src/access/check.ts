@@ -2,8 +2,7 @@
 // (SelfSubjectReview) and whether it may do each thing the apply needs (SelfSubjectAccessReview), then decides with
 // the pure core. Run before `tofu apply`, so that an unusable kubeconfig (a failing exec plugin, refused or missing
 // rights, an untrusted certificate) stops the run before the cluster changes, never after it.
-import type { KubeClient } from '../kube/client.js';
-import { KubeAccessError } from '../kube/errors.js';
+import { KubeHttpError, type KubeClient } from '../kube/client.js';
 import {
   decideAccess,
   requiredAccess,
@@ -21,7 +20,7 @@ export async function checkClusterAccess(client: KubeClient, target: AccessTarge
     if (who.username) identity = `user "${who.username}" (${client.authentication})`;
   } catch (error) {
     // Authentication failures stop here; an API server without SelfSubjectReview (before 1.28) only loses the name.
-    if (error instanceof KubeAccessError || !/answered HTTP (404|405)\b/.test((error as Error).message))
+    if (!(error instanceof KubeHttpError && error.status === 404))
       return unreachableDecision(`Cluster access: ${(error as Error).message}`);
   }
   const requirements = requiredAccess(target);
