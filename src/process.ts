@@ -8,6 +8,8 @@ export interface ProcessResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** Killed because it outlived `timeoutMs`. */
+  timedOut?: boolean;
 }
 
 export interface ProcessOptions {
@@ -17,6 +19,8 @@ export interface ProcessOptions {
   echo?: boolean;
   /** Rewrites each complete stdout line before it is echoed (JSON lines into readable text); null hides it. */
   echoLine?: (line: string) => string | null;
+  /** SIGTERM the process after this long (none by default: tofu runs as long as it needs). */
+  timeoutMs?: number;
 }
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
@@ -29,6 +33,14 @@ export function runProcess(command: string, args: string[], options: ProcessOpti
       child.kill(signal);
     };
     for (const signal of FORWARDED) process.on(signal, forward);
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGTERM');
+          }, options.timeoutMs);
     const echo = options.echo ?? true;
     let stdout = '';
     let stderr = '';
@@ -51,10 +63,12 @@ export function runProcess(command: string, args: string[], options: ProcessOpti
       if (echo) process.stderr.write(chunk);
     });
     child.on('error', (error) => {
+      clearTimeout(timer);
       for (const signal of FORWARDED) process.off(signal, forward);
       reject(new Error(`could not start ${command}: ${error.message}`));
     });
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       for (const signal of FORWARDED) process.off(signal, forward);
       if (echo && pending !== '') echoLines(pending);
       // Measured so bench/ can subtract tool time from the action's own overhead (visible with step debug on).
@@ -63,7 +77,8 @@ export function runProcess(command: string, args: string[], options: ProcessOpti
         `process ${command} ${args[0] ?? ''} exited ${code ?? signal} after ${ms} ms (from ${started.toFixed(1)} ms)`,
       );
       // A child killed by a signal has no exit code; report it as the shell would (128 + n), never as success.
-      resolve({ exitCode: code ?? 128 + (signal === 'SIGINT' ? 2 : 15), stdout, stderr });
+      const exitCode = code ?? 128 + (signal === 'SIGINT' ? 2 : 15);
+      resolve(timedOut ? { exitCode, stdout, stderr, timedOut } : { exitCode, stdout, stderr });
     });
   });
 }
@@ -73,4 +88,12 @@ export function toolEnvironment(extra: Record<string, string | undefined> = {}):
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('INPUT_')) env[name] = value;
   return { ...env, TF_IN_AUTOMATION: '1', TF_INPUT: '0', ...extra };
+}
+
+/**
+ * The tools' environment without what only tofu may read (TF_VAR_*: the Git credentials), for programs that are not
+ * tofu, such as a kubeconfig's exec plugin: it keeps the cloud credentials a plugin needs (AWS_*, AZURE_*, …).
+ */
+export function withoutTofuVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('TF_VAR_')));
 }

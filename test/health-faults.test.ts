@@ -14,8 +14,8 @@ import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { kubeClientFromFile } from '../src/health/client.js';
-import { waitForFlux, type FluxTargets, type HealthReport } from '../src/health/wait.js';
+import { kubeClientFromFile } from '../src/kube/client.js';
+import { objectRef, waitForFlux, type FluxTargets, type HealthReport } from '../src/health/wait.js';
 import {
   kubeconfigFor,
   kustomizationReady,
@@ -29,6 +29,7 @@ import {
 const NS = 'flux-system';
 const targets: FluxTargets = { namespace: NS, gitRepositoryName: 'flux-system', kustomizationName: 'apps' };
 const SOURCE_PATH = `/apis/source.toolkit.fluxcd.io/v1/namespaces/${NS}/gitrepositories/flux-system`;
+const SOURCE = objectRef('GitRepository', NS, 'flux-system');
 
 let certs: Certificates;
 let api: KubeApi;
@@ -60,7 +61,7 @@ afterAll(async () => {
 async function wait(kubeconfig: string, timeoutSeconds: number): Promise<HealthReport & { lines: string[] }> {
   const file = path.join(dir, `kubeconfig-${Math.random().toString(36).slice(2)}`);
   await fs.writeFile(file, kubeconfig, { mode: 0o600 });
-  const client = await kubeClientFromFile(file);
+  const client = await kubeClientFromFile(file, process.env);
   const lines: string[] = [];
   try {
     const options = { timeoutSeconds, pollIntervalMs: 20, log: (l: string) => lines.push(l) };
@@ -143,9 +144,7 @@ describe('answers that are not whole JSON (faulty HTTPS server)', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(report.outcome).toBe('timeout');
     expect(report.message).toMatch(
-      new RegExp(
-        `Last error: cannot reach the Kubernetes API at ${faultyUrl}: its answer was cut off \\(aborted\\)\\.$`,
-      ),
+      new RegExp(`Last error: cannot reach the Kubernetes API at ${faultyUrl}: other side closed\\.$`),
     );
   }, 15_000);
 
@@ -158,9 +157,9 @@ describe('answers that are not whole JSON (faulty HTTPS server)', () => {
     };
     const file = path.join(dir, 'trickle.kubeconfig');
     await fs.writeFile(file, faultyKubeconfig(), { mode: 0o600 });
-    const client = await kubeClientFromFile(file);
+    const client = await kubeClientFromFile(file, process.env);
     try {
-      await expect(client.get(SOURCE_PATH, 500)).rejects.toThrow(
+      await expect(client.getObject(SOURCE, 500)).rejects.toThrow(
         `cannot reach the Kubernetes API at ${faultyUrl}: no answer within 500 ms`,
       );
     } finally {

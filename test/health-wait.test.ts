@@ -1,12 +1,15 @@
 // The health wait against the Kubernetes API stand-in over real HTTPS: ready, not ready then ready, failing with
 // Flux's reason, never ready (timeout), every supported kubeconfig form, and the failures waiting cannot fix.
 import { mkdtempSync, promises as fs } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { kubeClientFromFile, type KubeClient } from '../src/health/client.js';
-import { KubeconfigError } from '../src/health/kubeconfig.js';
+import { KubeconfigError, kubeClientFromFile, type KubeClient } from '../src/kube/client.js';
 import { pollDelay, waitForFlux, type FluxTargets, type HealthReport } from '../src/health/wait.js';
 import {
   startKubeApi,
@@ -56,7 +59,7 @@ async function kubeconfigFile(auth: KubeconfigAuth = 'token', trust: KubeconfigT
 }
 
 async function wait(file: string, timeoutSeconds = 20): Promise<HealthReport & { lines: string[] }> {
-  const client = await kubeClientFromFile(file);
+  const client = await kubeClientFromFile(file, process.env);
   const lines: string[] = [];
   try {
     const report = await waitForFlux(client, targets, {
@@ -155,18 +158,17 @@ describe('waitForFlux against the stand-in', () => {
   it('gives the last poll, at the deadline, a real request timeout: a healthy API is never reported unreachable', async () => {
     api.script('GitRepository', NS, 'flux-system', [sourceFetching]);
     api.script('Kustomization', NS, 'apps', [kustomizationWaitingForSource]);
-    const client = await kubeClientFromFile(await kubeconfigFile());
+    const client = await kubeClientFromFile(await kubeconfigFile(), process.env);
     // The API answers every request, each after 25 ms; like the HTTPS client, a shorter timeout is "no answer".
     const timeouts: number[] = [];
     const slow: KubeClient = {
-      server: client.server,
-      close: () => client.close(),
-      async get(apiPath, timeoutMs) {
+      ...client,
+      async getObject(ref, timeoutMs) {
         timeouts.push(timeoutMs);
         await sleep(Math.min(25, timeoutMs));
         if (timeoutMs < 25)
           throw new Error(`cannot reach the Kubernetes API at ${client.server}: no answer within ${timeoutMs} ms`);
-        return client.get(apiPath, timeoutMs);
+        return client.getObject(ref, timeoutMs);
       },
     };
     try {
@@ -233,10 +235,136 @@ describe('kubeconfig forms', () => {
   it('names an unreadable certificate file without reading further', async () => {
     const file = await kubeconfigFile('token', 'ca-file');
     await fs.rm(path.join(dir, 'ca.crt'));
-    await expect(kubeClientFromFile(file)).rejects.toThrow(KubeconfigError);
-    await expect(kubeClientFromFile(file)).rejects.toThrow(
-      `its certificate-authority file "ca.crt" cannot be read (ENOENT)`,
+    await expect(kubeClientFromFile(file, process.env)).rejects.toThrow(KubeconfigError);
+    await expect(kubeClientFromFile(file, process.env)).rejects.toThrow(
+      `its certificate-authority file "${path.join(dir, 'ca.crt')}" cannot be read (ENOENT)`,
     );
+  });
+});
+
+/** Rewrites the kubeconfig at `file`: `edit` changes its only cluster and user in place. */
+async function editKubeconfig(
+  file: string,
+  edit: (cluster: Record<string, unknown>, user: Record<string, unknown>) => void,
+) {
+  const doc = parse(await fs.readFile(file, 'utf8')) as {
+    clusters: { cluster: Record<string, unknown> }[];
+    users: { user: Record<string, unknown> }[];
+  };
+  edit(doc.clusters[0]!.cluster, doc.users[0]!.user);
+  await fs.writeFile(file, stringify(doc), { mode: 0o600 });
+  return file;
+}
+
+/** An exec plugin as a shell script: prints `credential` (an ExecCredential) after recording its args and env. */
+async function plugin(script: string): Promise<string> {
+  const file = path.join(dir, 'plugin.sh');
+  await fs.writeFile(file, `#!/bin/sh\n${script}\n`, { mode: 0o700 });
+  return file;
+}
+
+describe('kubeconfig features the library brings', () => {
+  const ready = () => {
+    api.script('GitRepository', NS, 'flux-system', [sourceReady]);
+    api.script('Kustomization', NS, 'apps', [kustomizationReady]);
+  };
+
+  it('verifies the certificate against tls-server-name when the server address is not in it', async () => {
+    ready();
+    // The stand-in's certificate names 127.0.0.1 and kubernetes.test, not localhost.
+    const local = (cluster: Record<string, unknown>) => (cluster.server = api.url.replace('127.0.0.1', 'localhost'));
+    const without = await wait(await editKubeconfig(await kubeconfigFile(), local));
+    expect(without.message).toMatch(/does not trust \(ERR_TLS_CERT_ALTNAME_INVALID\)/);
+    const named = await editKubeconfig(await kubeconfigFile(), (c) => (local(c), (c['tls-server-name'] = 'kubernetes.test'))); // prettier-ignore
+    expect((await wait(named)).outcome).toBe('ready');
+  });
+
+  it('goes through the proxy of proxy-url (HTTP CONNECT)', async () => {
+    ready();
+    const tunnels: string[] = [];
+    const proxy = http.createServer();
+    proxy.on('connect', (req, socket) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = net.connect(Number(port), host, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.pipe(socket).pipe(upstream);
+      });
+      upstream.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const file = await editKubeconfig(await kubeconfigFile(), (c) => (c['proxy-url'] = proxyUrl));
+      expect((await wait(file)).outcome).toBe('ready');
+      expect(tunnels.length).toBeGreaterThan(0);
+      expect(new Set(tunnels)).toEqual(new Set([api.url.slice('https://'.length)]));
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
+  it("runs an exec plugin with the kubeconfig's args and env, without the action's inputs, told it has no terminal", async () => {
+    ready();
+    const seen = path.join(dir, 'plugin-saw');
+    const command = await plugin(
+      `{ echo "args=$*"; echo "region=$AWS_REGION"; echo "input=\${INPUT_KUBECONFIG:-none}"; echo "info=$KUBERNETES_EXEC_INFO"; } > ${seen}\n` +
+        `printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"${api.token}"}}'`,
+    );
+    const file = await editKubeconfig(await kubeconfigFile('none'), (_c, user) => {
+      user.exec = {
+        apiVersion: 'client.authentication.k8s.io/v1',
+        command,
+        args: ['eks', 'get-token', '--cluster-name', 'dev'],
+        env: [{ name: 'AWS_REGION', value: 'eu-west-1' }],
+        interactiveMode: 'IfAvailable',
+      };
+    });
+    const client = await kubeClientFromFile(file, { PATH: process.env.PATH });
+    try {
+      const report = await waitForFlux(client, targets, { timeoutSeconds: 5, pollIntervalMs: 20 });
+      expect(report.outcome, report.message).toBe('ready');
+    } finally {
+      client.close();
+    }
+    expect(new Set(api.requests.map((r) => r.auth))).toEqual(new Set(['token']));
+    const lines = (await fs.readFile(seen, 'utf8')).trim().split('\n');
+    expect(lines.slice(0, 3)).toEqual(['args=eks get-token --cluster-name dev', 'region=eu-west-1', 'input=none']);
+    expect(JSON.parse(lines[3]!.slice('info='.length))).toEqual({
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      spec: { interactive: false },
+    });
+  });
+
+  it("stops at once on a failing exec plugin, with the plugin's stderr", async () => {
+    const command = await plugin(`echo 'error: SSO session expired; run aws sso login' >&2\nexit 255`);
+    const file = await editKubeconfig(await kubeconfigFile('none'), (_c, user) => {
+      user.exec = { apiVersion: 'client.authentication.k8s.io/v1beta1', command };
+    });
+    const report = await wait(file);
+    expect([report.outcome, report.polls]).toEqual(['failed', 1]);
+    expect(report.message).toBe(
+      `Health check: the kubeconfig's exec plugin "${command}" failed (exit 255): error: SSO session expired; run aws sso login`,
+    );
+    expect(api.requests).toEqual([]);
+  });
+
+  it('refuses an exec plugin that needs a terminal, and auth providers kubectl dropped, before any request', async () => {
+    const always = await editKubeconfig(await kubeconfigFile('none'), (_c, user) => {
+      user.exec = { apiVersion: 'client.authentication.k8s.io/v1', command: 'kubelogin', interactiveMode: 'Always' };
+    });
+    await expect(kubeClientFromFile(always, process.env)).rejects.toThrow(
+      /^Input 'kubeconfig': user "ci" has an exec plugin \("kubelogin"\) with interactiveMode Always: it needs a terminal/,
+    );
+    const gcp = await editKubeconfig(await kubeconfigFile('none'), (_c, user) => {
+      user['auth-provider'] = { name: 'gcp', config: { 'cmd-path': 'gcloud' } };
+    });
+    await expect(kubeClientFromFile(gcp, process.env)).rejects.toThrow(
+      /auth provider "gcp", which kubectl and OpenTofu/,
+    );
+    expect(api.requests).toEqual([]);
   });
 });
 

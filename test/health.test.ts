@@ -10,9 +10,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { kubeClientFromFile } from '../src/health/client.js';
+import { kubeClientFromFile } from '../src/kube/client.js';
 import { renderHealthSection } from '../src/health/render.js';
-import { objectPath, waitForFlux, type HealthReport } from '../src/health/wait.js';
+import { objectRef, waitForFlux, type HealthReport } from '../src/health/wait.js';
 import { startCluster, startGitServer, type Cluster, type GitServer } from './support/cluster.js';
 
 const execFileAsync = promisify(execFile);
@@ -113,7 +113,7 @@ async function waitFor(
   timeoutSeconds = 60,
   onLine: (line: string) => void = () => {},
 ): Promise<HealthReport & { lines: string[] }> {
-  const client = await kubeClientFromFile(kubeconfig);
+  const client = await kubeClientFromFile(kubeconfig, process.env);
   const targets = { namespace: NS, gitRepositoryName: names.source, kustomizationName: names.kustomization };
   const lines: string[] = [];
   const log = (line: string) => onLine(lines[lines.push(line) - 1]!);
@@ -164,9 +164,12 @@ afterAll(async () => {
 
 describe('before Flux is installed', () => {
   it("reads Flux's kinds not being served (the real server's plain-text 404) as not found yet", async () => {
-    const client = await kubeClientFromFile(kubeconfigs.admin);
+    const client = await kubeClientFromFile(kubeconfigs.admin, process.env);
     try {
-      expect(await client.get(objectPath('Kustomization', NS, 'ready'), 5000)).toEqual({ status: 404, body: null });
+      expect(await client.getObject(objectRef('Kustomization', NS, 'ready'), 5000)).toEqual({
+        status: 404,
+        body: null,
+      });
     } finally {
       client.close();
     }

@@ -4,6 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { secretValues } from '../src/inputs/read.js';
 import { parseInputs, type ActionInputs, type InputName, type RawInputs } from '../src/inputs/schema.js';
+import { toolEnvironment, withoutTofuVariables } from '../src/process.js';
 import { renderInputsTable } from '../src/report/summary.js';
 import { gitCredentialsEnvironment, renderFluxObject, renderTfvars } from '../src/tfvars/render.js';
 import { fakeKubeconfig } from './support/action-runner.js';
@@ -158,5 +159,13 @@ describe('the credentials with the rest of the inputs', () => {
     expect(table).toContain('| `git-ssh-private-key` | not set |');
     expect(table).toContain('| `git-credentials-revision` | 4 |');
     expect(table).not.toContain('s3cr3t');
+  });
+
+  it('stay out of the environment of programs that are not tofu, such as a kubeconfig exec plugin', () => {
+    const env = toolEnvironment({ AWS_PROFILE: 'ci', ...gitCredentialsEnvironment(ok({ 'git-password': PASSWORD })) });
+    expect(env.TF_VAR_git_credentials).toContain('s3cr3t');
+    const plugin = withoutTofuVariables(env);
+    expect(JSON.stringify(plugin)).not.toContain('s3cr3t');
+    expect(plugin.AWS_PROFILE).toBe('ci');
   });
 });

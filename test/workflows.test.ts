@@ -248,7 +248,10 @@ describe('README examples', () => {
       const plan = jobs.find(pullRequestOnly);
       const apply = jobs.find(applies);
       if (!plan || !apply) continue;
-      expect(usesAction(apply)[0]?.with, file).toEqual(usesAction(plan)[0]?.with);
+      // The kubeconfig may differ: a read-only planner for pull requests, the admin behind an environment for main.
+      const withoutKubeconfig = (job: typeof plan) =>
+        Object.fromEntries(Object.entries(usesAction(job)[0]?.with ?? {}).filter(([name]) => name !== 'kubeconfig'));
+      expect(withoutKubeconfig(apply), file).toEqual(withoutKubeconfig(plan));
       compared += 1;
     }
     expect(compared).toBeGreaterThanOrEqual(2);
@@ -272,6 +275,16 @@ describe('README examples', () => {
       }
     }
     expect(scheduled).toBeGreaterThanOrEqual(1);
+  });
+
+  it('give the quick start’s plan job the read-only planner and its apply job the admin kubeconfig of an environment', () => {
+    const jobs = Object.values(readWorkflow('examples/workflows/flux.yml').jobs ?? {});
+    const plan = jobs.find(pullRequestOnly)!;
+    const apply = jobs.find(applies)!;
+    expect(usesAction(plan)[0]?.with?.kubeconfig).toBe('${{ secrets.DEV_PLANNER_KUBECONFIG }}');
+    expect(usesAction(apply)[0]?.with?.kubeconfig).toBe('${{ secrets.DEV_KUBECONFIG }}');
+    expect((apply as { environment?: unknown }).environment).toBe('dev');
+    expect((plan as { environment?: unknown }).environment).toBeUndefined();
   });
 
   it('give every matrix entry its own target, so each cluster has its own PR comment', () => {

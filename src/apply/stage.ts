@@ -15,7 +15,10 @@ import {
   type PlanExitCode,
 } from '../gate/decision.js';
 import { renderGateSection } from '../gate/render.js';
-import { kubeClientFromFile } from '../health/client.js';
+import { checkClusterAccess } from '../access/check.js';
+import { renderAccessSection, unreachableDecision, type AccessDecision } from '../access/decision.js';
+import { kubeClientFromFile, type KubeClient } from '../kube/client.js';
+import { withoutTofuVariables } from '../process.js';
 import { renderHealthSection } from '../health/render.js';
 import { waitForFlux, type HealthReport } from '../health/wait.js';
 import type { ActionInputs } from '../inputs/schema.js';
@@ -65,6 +68,8 @@ export interface ApplyStageRequest {
 export interface ApplyStageResult {
   decision: ApplyDecision;
   review: ReviewVerdict;
+  /** The check before apply; absent when the gate refused. */
+  access?: AccessDecision;
   apply?: ApplyResult;
   health?: HealthReport;
   /**
@@ -158,6 +163,44 @@ export async function runApplyStage(request: ApplyStageRequest): Promise<ApplySt
     return { decision, review, health, outputs, summary: sections.join('\n'), applyError, healthError };
   }
 
+  // The check before apply: the same kubeconfig, the same client as the health wait after it.
+  const opened = await openClient(request);
+  const access =
+    'error' in opened
+      ? unreachableDecision(opened.error)
+      : await checkClusterAccess(opened.client, accessTarget(request));
+  sections.push(renderAccessSection(access));
+  core.info(access.summary);
+  for (const reason of access.reasons) core.info(`  - ${reason}`);
+  if (!access.ok || 'error' in opened) {
+    if ('client' in opened) opened.client.close();
+    const reason = `${access.summary} ${access.reasons.join(' ')}`;
+    const outputs = { applied: 'false', 'apply-skipped-reason': reason };
+    return { decision, review, access, outputs, summary: sections.join('\n'), applyError: reason };
+  }
+  const client = opened.client;
+  try {
+    return await applyAndWait(request, { decision, review, access, sections, client });
+  } finally {
+    client.close();
+  }
+}
+
+function accessTarget(request: ApplyStageRequest): { namespace: string; install: boolean } {
+  return { namespace: request.inputs.fluxNamespace, install: request.inputs.install };
+}
+
+interface Checked {
+  decision: ApplyDecision;
+  review: ReviewVerdict;
+  access: AccessDecision;
+  sections: string[];
+  client: KubeClient;
+}
+
+async function applyAndWait(request: ApplyStageRequest, checked: Checked): Promise<ApplyStageResult> {
+  const { context, inputs } = request;
+  const { decision, review, access, sections, client } = checked;
   const apply = await applySavedPlan({
     tofu: request.tofu,
     workingDirectory: request.workingDirectory,
@@ -170,7 +213,7 @@ export async function runApplyStage(request: ApplyStageRequest): Promise<ApplySt
   if (!apply.applied) {
     sections.push(`### Apply\n\n**The apply failed.** See the log and the annotations.\n`);
     const outputs = { applied: 'false', 'apply-skipped-reason': '' };
-    return { decision, review, apply, outputs, summary: sections.join('\n'), applyError: apply.error };
+    return { decision, review, access, apply, outputs, summary: sections.join('\n'), applyError: apply.error };
   }
 
   const flux = await readOutputs(request);
@@ -178,12 +221,12 @@ export async function runApplyStage(request: ApplyStageRequest): Promise<ApplySt
   sections.push("### Apply\n\n**Applied this run's saved plan.**\n");
   if (!inputs.install) {
     sections.push('### Flux health\n\nNot checked: `install: false` removes Flux.\n');
-    return { decision, review, apply, outputs, summary: sections.join('\n') };
+    return { decision, review, access, apply, outputs, summary: sections.join('\n') };
   }
-  const health = await waitForHealth(request, flux);
+  const health = await waitForHealth(request, flux, client);
   sections.push(renderHealthSection(health));
   const healthError = health.outcome === 'ready' ? undefined : health.message;
-  return { decision, review, apply, health, outputs, summary: sections.join('\n'), healthError };
+  return { decision, review, access, apply, health, outputs, summary: sections.join('\n'), healthError };
 }
 
 /** The action outputs of the values that are known: an output the configuration lacks keeps the planned value. */
@@ -200,15 +243,23 @@ async function readOutputs(request: ApplyStageRequest): Promise<FluxOutputs> {
   }
 }
 
-async function waitForHealth(request: ApplyStageRequest, flux: FluxOutputs): Promise<HealthReport> {
-  if (!request.kubeconfigPath) {
-    return { outcome: 'failed', message: 'Health check: no kubeconfig file to reach the cluster with.', polls: 0 };
-  }
-  let client;
+type Opened = { client: KubeClient } | { error: string };
+
+async function openClient(request: ApplyStageRequest): Promise<Opened> {
+  if (!request.kubeconfigPath) return { error: 'no kubeconfig file to reach the cluster with.' };
   try {
-    client = await kubeClientFromFile(request.kubeconfigPath);
+    return { client: await kubeClientFromFile(request.kubeconfigPath, withoutTofuVariables(request.env)) };
   } catch (error) {
-    return { outcome: 'failed', message: `Health check: ${(error as Error).message}`, polls: 0 };
+    return { error: (error as Error).message };
+  }
+}
+
+async function waitForHealth(request: ApplyStageRequest, flux: FluxOutputs, given?: KubeClient): Promise<HealthReport> {
+  let client = given;
+  if (!client) {
+    const opened = await openClient(request);
+    if ('error' in opened) return { outcome: 'failed', message: `Health check: ${opened.error}`, polls: 0 };
+    client = opened.client;
   }
   try {
     return await waitForFlux(
@@ -226,6 +277,6 @@ async function waitForHealth(request: ApplyStageRequest, flux: FluxOutputs): Pro
       },
     );
   } finally {
-    client.close();
+    if (!given) client.close();
   }
 }

@@ -2,7 +2,7 @@
 // evaluation says ready or failed, or the timeout passes. Connection errors are retried until then; refused
 // credentials and untrusted certificates stop at once, since waiting cannot fix them.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KubeAccessError, type KubeClient } from './client.js';
+import { KubeAccessError, type KubeClient, type ObjectRef } from '../kube/client.js';
 import { evaluateFlux, fluxObjectFromApi, type FluxHealth, type FluxKind, type FluxObjectStatus } from './evaluate.js';
 
 export interface FluxTargets {
@@ -40,14 +40,16 @@ export function pollDelay(n: number, intervalMs: number): number {
 }
 const REQUEST_TIMEOUT_MS = 10_000;
 
-const API: Record<FluxKind, string> = {
-  GitRepository: '/apis/source.toolkit.fluxcd.io/v1/namespaces/{ns}/gitrepositories/{name}',
-  Kustomization: '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/{ns}/kustomizations/{name}',
+const API: Record<FluxKind, Pick<ObjectRef, 'group' | 'version' | 'plural'>> = {
+  GitRepository: { group: 'source.toolkit.fluxcd.io', version: 'v1', plural: 'gitrepositories' },
+  Kustomization: { group: 'kustomize.toolkit.fluxcd.io', version: 'v1', plural: 'kustomizations' },
 };
 
-export function objectPath(kind: FluxKind, namespace: string, name: string): string {
-  return API[kind].replace('{ns}', encodeURIComponent(namespace)).replace('{name}', encodeURIComponent(name));
-}
+export const objectRef = (kind: FluxKind, namespace: string, name: string): ObjectRef => ({
+  ...API[kind],
+  namespace,
+  name,
+});
 
 async function fetchObject(
   client: KubeClient,
@@ -56,7 +58,7 @@ async function fetchObject(
   name: string,
   timeoutMs: number,
 ): Promise<FluxObjectStatus> {
-  const response = await client.get(objectPath(kind, namespace, name), timeoutMs);
+  const response = await client.getObject(objectRef(kind, namespace, name), timeoutMs);
   // 404 covers both a missing object and Flux's CRDs not being served yet: either way, not there yet.
   if (response.status === 404) return fluxObjectFromApi(kind, namespace, name, null);
   if (response.status !== 200) throw new Error(`HTTP ${response.status} reading ${kind} ${namespace}/${name}`);

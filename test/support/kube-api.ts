@@ -214,6 +214,11 @@ export async function startKubeApi(certs: Certificates = makeCertificates()): Pr
         res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
       };
       if (auth === 'none') return send(401, { kind: 'Status', status: 'Failure', reason: 'Unauthorized', code: 401 });
+      // The check before apply: every identity here is an administrator, as the stand-in's only user.
+      if (req.method === 'POST' && /^\/apis\/authentication\.k8s\.io\/v1\/selfsubjectreviews/.test(req.url ?? ''))
+        return send(201, { kind: 'SelfSubjectReview', status: { userInfo: { username: 'standin-admin', groups: ['system:masters'] } } }); // prettier-ignore
+      if (req.method === 'POST' && /^\/apis\/authorization\.k8s\.io\/v1\/selfsubjectaccessreviews/.test(req.url ?? ''))
+        return send(201, { kind: 'SelfSubjectAccessReview', status: { allowed: true } });
       const match = /^\/apis\/([^/]+)\/v1\/namespaces\/([^/]+)\/([^/]+)\/([^/?]+)$/.exec(req.url ?? '');
       const entry = match && req.method === 'GET' ? scripts.get(`${match[3]}/${match[2]}/${match[4]}`) : undefined;
       if (!entry || entry.answers.length === 0) {
