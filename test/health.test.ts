@@ -341,10 +341,8 @@ describe('with Flux reconciling from Git', () => {
     const apiserver = cluster.processes.find((p) => p.name === 'kube-apiserver')!;
     process.kill(-apiserver.pid, 'SIGSTOP'); // its whole process group, as a hung node freezes it
     try {
-      const started = Date.now();
       const report = await waitFor(kubeconfigs.reader, { source: 'fleet', kustomization: 'ready' }, 1);
-      // The wait's bound: its timeout plus one request timeout (10 s). Node's socket timeout took twice that.
-      expect(Date.now() - started).toBeLessThan(16_000);
+      // One poll, ended by the request's own deadline (10 s), not a socket timeout: the message names which.
       expect([report.outcome, report.polls]).toEqual(['timeout', 1]);
       expect(report.message).toBe(
         'Flux was not ready after 1 s: no answer from the Kubernetes API. ' +

@@ -77,6 +77,10 @@ export function statusMessage(body: unknown): string | undefined {
 /** Pure: what a failed request means, as the error the callers act on. */
 export function requestError(error: unknown, server: string, timeoutMs: number): Error {
   if (error instanceof KubeAccessError) return error;
+  // First, since the deadline's DOMException carries a numeric code too (23, TIMEOUT_ERR), never an HTTP status.
+  const timedOut = error as { name?: unknown; cause?: { name?: unknown } } | undefined;
+  if (timedOut?.name === 'TimeoutError' || timedOut?.cause?.name === 'TimeoutError')
+    return new Error(`cannot reach the Kubernetes API at ${server}: no answer within ${timeoutMs} ms`);
   // The library's ApiException carries the HTTP status as a number (Node's system errors have string codes).
   if (error instanceof Error && typeof (error as { code?: unknown }).code === 'number') {
     const code = (error as ApiException<unknown>).code;
@@ -87,8 +91,6 @@ export function requestError(error: unknown, server: string, timeoutMs: number):
   }
   type Coded = Error & { code?: string; cause?: Coded };
   const e = error as Coded;
-  if (e?.name === 'TimeoutError' || e?.cause?.name === 'TimeoutError')
-    return new Error(`cannot reach the Kubernetes API at ${server}: no answer within ${timeoutMs} ms`);
   const cause: Coded = e?.cause ?? e;
   if (cause?.code && TLS_TRUST.test(cause.code)) {
     return new KubeAccessError(

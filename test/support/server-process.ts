@@ -14,16 +14,36 @@ export function serverEnv(name: 'VERSITYGW_BIN' | 'REGISTRY_BIN' | 'PG_BIN_DIR')
   return value;
 }
 
-/** A port that was free on 127.0.0.1 a moment ago (the OS picks it; the server binds it right after). */
-export async function freePort(): Promise<number> {
+// Ports for test servers come from below the kernel's ephemeral range (32768–60999 by default), so no outgoing
+// connection can take one between the check and the server's bind, and each vitest worker (or other process) draws
+// from its own slice, so two clusters starting side by side never pick the same port. Asking the OS for port 0
+// raced exactly so: a kube-scheduler once found its port taken by the other worker's cluster.
+const PORT_RANGE = { first: 20_000, last: 32_767 };
+const SLICES = 8;
+const sliceSize = Math.floor((PORT_RANGE.last - PORT_RANGE.first + 1) / SLICES);
+const slice = Number(process.env.VITEST_POOL_ID ?? process.pid) % SLICES;
+let nextInSlice = Math.floor(Math.random() * sliceSize);
+const handedOut = new Set<number>();
+
+function bindable(port: number): Promise<boolean> {
   const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+}
+
+/** A port free on 127.0.0.1 now and handed out once per process; the server binds it right after. */
+export async function freePort(): Promise<number> {
+  for (let tried = 0; tried < sliceSize; tried++) {
+    const port = PORT_RANGE.first + slice * sliceSize + (nextInSlice++ % sliceSize);
+    if (handedOut.has(port)) continue;
+    if (await bindable(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port left in ${PORT_RANGE.first + slice * sliceSize}+${sliceSize} on 127.0.0.1`);
 }
 
 const live = new Set<ChildProcess>();
