@@ -287,6 +287,25 @@ describe('README examples', () => {
     expect((plan as { environment?: unknown }).environment).toBeUndefined();
   });
 
+  it('give every job that only plans a planner kubeconfig, and every applying job its admin one in an environment', () => {
+    let checked = 0;
+    for (const file of examples) {
+      for (const [name, job] of Object.entries(readWorkflow(file).jobs ?? {})) {
+        const kubeconfig = usesAction(job)
+          .map((s) => s.with?.kubeconfig)
+          .find((k) => k !== undefined);
+        if (kubeconfig === undefined) continue;
+        const where = `${file} ${name}`;
+        if (applies(job)) {
+          expect(kubeconfig, where).not.toMatch(/PLANNER/);
+          expect((job as { environment?: unknown }).environment, where).toBeDefined();
+        } else expect(kubeconfig, where).toMatch(/PLANNER_KUBECONFIG/);
+        checked += 1;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(5);
+  });
+
   it('give every matrix entry its own target, so each cluster has its own PR comment', () => {
     const matrixJobs = examples.flatMap((file) =>
       Object.values(readWorkflow(file).jobs ?? {}).filter((job) => job.strategy?.matrix && usesAction(job).length),
