@@ -68,12 +68,7 @@ async function scenario() {
   const startup = await timed(() =>
     world.startFluxWorld({
       fleet: { 'clusters/dev/greeting.yaml': world.configMap('fleet-dev', 'hello from dev') },
-      inputs: ({ git, s3 }) => ({
-        target: 'dev',
-        'git-url': git.url('fleet'),
-        'git-path': './clusters/dev',
-        'backend-config': world.s3BackendLines(s3, 'clusters/dev/flux.tfstate'),
-      }),
+      inputs: world.devWorldInputs,
     }),
   );
   const w = startup.value;

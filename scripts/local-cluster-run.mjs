@@ -148,12 +148,7 @@ async function scenario() {
     t = performance.now();
     starting = fw.startFluxWorld({
       fleet: { 'clusters/dev/greeting.yaml': fw.configMap('fleet-dev', 'hello from dev') },
-      inputs: ({ git, s3 }) => ({
-        target: 'dev',
-        'git-url': git.url('fleet'),
-        'git-path': './clusters/dev',
-        'backend-config': fw.s3BackendLines(s3, 'clusters/dev/flux.tfstate'),
-      }),
+      inputs: fw.devWorldInputs,
     });
     world = await step(starting);
     times.startup = performance.now() - t;

@@ -8,19 +8,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { repoRoot } from './support/action-runner.js';
-import { configMap, planActions, s3BackendLines, startFluxWorld, type FluxWorld } from './support/flux-world.js';
+import { configMap, devWorldInputs, planActions, startFluxWorld, type FluxWorld } from './support/flux-world.js';
 
 let world: FluxWorld;
 
 beforeAll(async () => {
   world = await startFluxWorld({
     fleet: { 'clusters/dev/greeting.yaml': configMap('fleet-dev', 'hello from dev') },
-    inputs: ({ git, s3 }) => ({
-      target: 'dev',
-      'git-url': git.url('fleet'),
-      'git-path': './clusters/dev',
-      'backend-config': s3BackendLines(s3, 'clusters/dev/flux.tfstate'),
-    }),
+    inputs: devWorldInputs,
   });
 }, 600_000);
 

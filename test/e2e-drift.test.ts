@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDriftIssueMetadata } from '../src/report/drift.js';
 import {
   configMap,
+  devWorldInputs,
   OWNER,
   planActions,
   REPO,
-  s3BackendLines,
   startFluxWorld,
   type FluxWorld,
 } from './support/flux-world.js';
@@ -24,12 +24,7 @@ let world: FluxWorld;
 beforeAll(async () => {
   world = await startFluxWorld({
     fleet: { 'clusters/dev/greeting.yaml': configMap('fleet-dev', 'hello from dev') },
-    inputs: ({ git, s3 }) => ({
-      target: TARGET,
-      'git-url': git.url('fleet'),
-      'git-path': './clusters/dev',
-      'backend-config': s3BackendLines(s3, 'clusters/dev/flux.tfstate'),
-    }),
+    inputs: devWorldInputs,
   });
 }, 600_000);
 

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommentMetadata } from '../src/report/comment.js';
 import {
   configMap,
+  devWorldInputs,
   OWNER,
   planActions,
   REPO,
-  s3BackendLines,
   startFluxWorld,
   type FluxWorld,
 } from './support/flux-world.js';
@@ -23,12 +23,7 @@ beforeAll(async () => {
       'clusters/dev/greeting.yaml': configMap('fleet-dev', 'hello from dev'),
       'clusters/staging/greeting.yaml': configMap('fleet-staging', 'hello from staging'),
     },
-    inputs: ({ git, s3 }) => ({
-      target: TARGET,
-      'git-url': git.url('fleet'),
-      'git-path': './clusters/dev',
-      'backend-config': s3BackendLines(s3, 'clusters/dev/flux.tfstate'),
-    }),
+    inputs: devWorldInputs,
   });
 }, 600_000);
 

@@ -38,6 +38,17 @@ export function s3BackendLines(s3: S3Server, key: string, overrides: Record<stri
     .join('\n');
 }
 
+/**
+ * The inputs of the single-target scenarios (the tests, the merge benchmark, `npm run local`): target dev, the
+ * fleet's ./clusters/dev, and its own state key in the S3 bucket.
+ */
+export const devWorldInputs: WorldOptions['inputs'] = ({ git, s3 }) => ({
+  target: 'dev',
+  'git-url': git.url('fleet'),
+  'git-path': './clusters/dev',
+  'backend-config': s3BackendLines(s3, 'clusters/dev/flux.tfstate'),
+});
+
 export interface FluxWorld {
   cluster: Cluster;
   git: GitServer;
