@@ -6,7 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import { anyMark, changedAttributes, type ChangeJson } from './attributes.js';
 import { changedValueKeys, releaseValues, valueAt, type ValueAt, type ValueState } from './flux-values.js';
-import { classifyActions, type ResourceAction } from './summary.js';
+import { classifyActions, type ResourceAction } from './actions.js';
 
 /** A setting's value on one side: its text, or why there is none to show. */
 export type FluxValue = ValueAt;

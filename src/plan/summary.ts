@@ -1,10 +1,10 @@
 // Pure reading of `tofu show -json <planfile>` into PlanSummary: what the plan does to which resource, with the
 // counts tofu prints in its "Plan: …" line. Everything reviewers see in the comment comes from here, not from text.
 import { changedAttributes, type AttributeChanges } from './attributes.js';
+import { classifyActions, type ResourceAction } from './actions.js';
 import { readFluxPlan, type FluxPlan } from './flux.js';
 
-export type ResourceAction =
-  'create' | 'update' | 'replace' | 'delete' | 'import' | 'move' | 'read' | 'forget' | 'no-op';
+export type { ResourceAction } from './actions.js';
 
 export interface ResourceChange {
   address: string;
@@ -60,19 +60,6 @@ interface JsonChange {
 }
 
 /** Maps tofu's action list (["delete","create"] for a replacement…) and the move/import markers to one action. */
-export function classifyActions(actions: readonly string[], moved: boolean, importing: boolean): ResourceAction {
-  const has = (a: string): boolean => actions.includes(a);
-  if (has('delete') && has('create')) return 'replace';
-  if (has('create')) return 'create';
-  if (has('delete')) return 'delete';
-  if (has('update')) return 'update';
-  if (has('forget')) return 'forget';
-  if (has('read')) return 'read';
-  if (importing) return 'import';
-  if (moved) return 'move';
-  return 'no-op';
-}
-
 function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
