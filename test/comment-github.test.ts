@@ -293,6 +293,18 @@ describe('updateCommentStatus', () => {
     expect(stored).not.toContain('Applied on main');
     expect(stored.match(/flux-bootstrap-status -->/g)).toHaveLength(2); // one banner: its start and end
     expect(stored.endsWith('the plan\n')).toBe(true);
+    // A check before apply that stopped the reviewed plan says so, replacing the banner again.
+    await updateCommentStatus({
+      ...status,
+      status: 'not-applied',
+      detail: 'Not applying: user "ci" lacks permissions.',
+    });
+    stored = bodies()[0]!;
+    expect(parseCommentMetadata(stored)?.status).toBe('not-applied');
+    expect(stored).toContain('> [!CAUTION]\n> **Not applied on main** at `cccccccccccc`');
+    expect(stored).toContain('Not applying: user "ci" lacks permissions.');
+    expect(stored).not.toContain('The apply on main failed');
+    expect(stored.match(/flux-bootstrap-status -->/g)).toHaveLength(2);
   });
 
   it('refuses a comment that is not a plan comment', async () => {

@@ -8,7 +8,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { repoRoot } from './support/action-runner.js';
-import { configMap, devWorldInputs, planActions, startFluxWorld, type FluxWorld } from './support/flux-world.js';
+import { parseCommentMetadata } from '../src/report/comment.js';
+import {
+  OWNER,
+  REPO,
+  configMap,
+  devWorldInputs,
+  planActions,
+  startFluxWorld,
+  type FluxWorld,
+} from './support/flux-world.js';
 
 let world: FluxWorld;
 
@@ -139,6 +148,12 @@ describe('credentials and the check before apply, on a real cluster', () => {
     expect(merged.summary).toContain(`${who} may not patch gitrepositories.source.toolkit.fluxcd.io in namespace flux-system`); // prettier-ignore
     expect(merged.stdout).not.toMatch(/tofu apply|Apply complete/);
     expect(await interval()).toBe('1m');
+    // The reviewed comment says the plan was not applied, and why in one line; the reasons stay in the run.
+    const [comment] = world.github.comments(OWNER, REPO, 2);
+    expect(parseCommentMetadata(comment!.body)?.status).toBe('not-applied');
+    expect(comment!.body).toContain(`**Not applied on main**`);
+    expect(comment!.body).toContain(`Not applying: ${who} lacks permissions the apply needs`);
+    expect(comment!.body).not.toContain('may not patch');
   });
 
   it('a token with rights in the Flux namespace only is refused before apply, naming the cluster-wide rights it lacks', async () => {

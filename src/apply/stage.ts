@@ -175,6 +175,8 @@ export async function runApplyStage(request: ApplyStageRequest): Promise<ApplySt
   if (!access.ok || 'error' in opened) {
     if ('client' in opened) opened.client.close();
     const reason = `${access.summary} ${access.reasons.join(' ')}`;
+    // Reviewers see on the pull request that their plan was not applied; the reasons stay in the run's log.
+    await markReviewedComment(reviewRequest(request), review, 'not-applied', access.summary);
     const outputs = { applied: 'false', 'apply-skipped-reason': reason };
     return { decision, review, access, outputs, summary: sections.join('\n'), applyError: reason };
   }

@@ -10,7 +10,8 @@ import {
 import { inlineCode } from './comment-markdown.js';
 
 export interface ApplyStatus {
-  status: 'applied' | 'apply-failed';
+  /** `not-applied`: the reviewed plan matched, but a check before apply (cluster access) stopped it. */
+  status: 'applied' | 'apply-failed' | 'not-applied';
   /** Link to the workflow run that applied (or failed to). */
   runUrl: string;
   /** The commit applied on main. */
@@ -28,10 +29,11 @@ function banner(update: ApplyStatus): string {
   const run = update.runUrl ? ` by [this workflow run](${update.runUrl})` : '';
   const commit = update.sha ? ` at ${inlineCode(update.sha.slice(0, 12))}` : '';
   const detail = update.detail ? ` ${update.detail.replace(/\s+/g, ' ').slice(0, MAX_DETAIL)}` : '';
-  const lines =
-    update.status === 'applied'
-      ? ['> [!TIP]', `> **Applied on main**${commit}${run}.${detail}`]
-      : ['> [!WARNING]', `> **The apply on main failed**${commit}${run}.${detail}`];
+  const lines = {
+    applied: ['> [!TIP]', `> **Applied on main**${commit}${run}.${detail}`],
+    'apply-failed': ['> [!WARNING]', `> **The apply on main failed**${commit}${run}.${detail}`],
+    'not-applied': ['> [!CAUTION]', `> **Not applied on main**${commit}${run}.${detail}`],
+  }[update.status];
   return `${BANNER_START}\n${lines.join('\n')}\n${BANNER_END}\n\n`;
 }
 
