@@ -84,11 +84,33 @@ describe('drift reports from real plans', () => {
     );
     // The refresh found both files changed by hand: one edited, one deleted.
     expect(section).toContain('**Changed outside OpenTofu** (2)');
-    expect(section).toContain('- `outside_file.replicas` — changed');
+    // With the attributes the hand-made change touched, as the comment names them (multi-line values are named).
+    expect(section).toContain('- `outside_file.replicas` — changed: `content`\n');
     expect(section).toContain('- `outside_file.values` — deleted');
     expect(section).toMatch(/\*\*What applying main would change\*\* \(\d+ to add, \d+ to change, \d+ to destroy/);
     for (const change of drifted.changes) expect(section).toContain(`\`${change.address}\``);
     expect(section.trimEnd().endsWith('Opened the drift issue #100.')).toBe(true);
+  });
+
+  it('an entry whose attributes would run long names the resource only, so the lists stay within an issue body', () => {
+    const value = (i: number, side: string) => `${side}-${String(i).padStart(2, '0')}-`.padEnd(40, 'x');
+    const changed = Array.from({ length: 8 }, (_, i) => ({
+      name: `setting_${i}`,
+      before: value(i, 'old'),
+      after: value(i, 'new'),
+    }));
+    const wide = { ...drifted.drift[0]!, attributes: { changed, more: 4 } };
+    const short = { ...drifted.drift[0]!, attributes: { changed: changed.slice(0, 1), more: 0 } };
+    const many = { ...drifted, drift: [...Array.from({ length: 60 }, () => wide), short] };
+    const body = renderDriftIssue(report(many));
+    expect(body).toContain(`- \`${wide.address}\` — changed\n`);
+    expect(body).not.toContain('setting_7');
+    expect(body).toContain('- … 11 more not shown (the plan has them all)');
+    expect(body.length).toBeLessThan(65_536);
+    const one = renderDriftIssue(report({ ...drifted, drift: [short] }));
+    expect(one).toContain(
+      `- \`${short.address}\` — changed: \`setting_0\` \`${value(0, 'old')}\` → \`${value(0, 'new')}\``,
+    );
   });
 
   it('no drift: one sentence, no lists; a run that does not measure drift has no section', () => {

@@ -81,6 +81,8 @@ describe('drift found on a schedule, reported in one issue, closed when gone', (
     const issue = issues[0]!;
     expect(issue).toMatchObject({ state: 'open', title: `Flux drift: the cluster of ${TARGET} differs from main` });
     expect(issue.body).toContain(`- \`${KUSTOMIZATION}\` — changed`);
+    // With the attributes the refresh found changed, named as the comment names them.
+    expect(issue.body).toMatch(new RegExp(`- \`${KUSTOMIZATION.replace(/[.[\]]/g, '\\$&')}\` — changed: \`[a-z_]+\``));
     expect(run.summary).toContain(`Opened the drift issue [#${issue.number}]`);
     // No comment anywhere, nothing applied, the secret kubeconfig in neither the issue nor the summary.
     expect(world.github.requestsTo('create-comment')).toHaveLength(1); // the pull request's, in a.

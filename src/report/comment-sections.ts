@@ -84,7 +84,6 @@ export function planCounts(s: PlanSummary): string {
 const FAILED_STEP: Record<NonNullable<PlanReport['plan']['failedStep']>, string> = {
   init: 'at `tofu init`',
   credentials: 'before planning: no cluster credentials to remove Flux with',
-  validate: 'at `tofu validate`',
   plan: '(`tofu plan` exit code 1)',
   show: 'at `tofu show`',
 };
@@ -180,7 +179,7 @@ function attributeText(a: AttributeChange): string {
 }
 
 /** "changes `version` `2.18.3` → `2.18.4`, `id` (known after apply)": names always, values when short and not secret. */
-function attributesNote(c: ResourceChange, verb = 'changes '): string {
+export function attributesNote(c: ResourceChange, verb = 'changes '): string {
   const changed = c.attributes?.changed ?? [];
   if (changed.length === 0) return '';
   const more = c.attributes!.more > 0 ? [`${formatNumber(c.attributes!.more)} more`] : [];

@@ -7,7 +7,7 @@
 // applies turns its changes into the cluster's state, so they say nothing about drift; a failed plan knows nothing.
 import { MAIN_REF } from '../gate/decision.js';
 import type { PlanSummary, ResourceAction, ResourceChange } from '../plan/summary.js';
-import { planCounts } from './comment-sections.js';
+import { attributesNote, planCounts } from './comment-sections.js';
 import { formatNumber, inlineCode } from './comment-markdown.js';
 import { secretScrubber } from './scrub.js';
 
@@ -17,6 +17,9 @@ export const DRIFT_EVENTS: readonly string[] = ['push', 'schedule', 'workflow_di
 export const DRIFT_LIST_LIMIT = 50;
 /** Longer addresses (for_each keys) are cut, so that one entry cannot take the room of the list. */
 const MAX_ADDRESS = 200;
+/** An entry whose attributes would make it longer than this names the resource only: two full lists stay far
+ * below an issue body's 65,536 characters. */
+const MAX_ENTRY = 500;
 
 export interface DriftFacts {
   eventName: string;
@@ -82,14 +85,21 @@ function boundedList(entries: string[]): string {
 /** The drift lists: what changed outside OpenTofu, and what the plan of main would do about it. */
 function driftLists(summary: PlanSummary | undefined, scrub: (text: string) => string): string[] {
   if (!summary) return [];
-  const entry = (c: ResourceChange, words: string): string =>
-    `- ${inlineCode(shortAddress(scrub(c.address)))} — ${words}`;
+  // The attributes as the comment names them: what the hand-made change touched, what applying main resets.
+  const entry = (c: ResourceChange, words: string, verb: string): string => {
+    const plain = `- ${inlineCode(shortAddress(scrub(c.address)))} — ${words}`;
+    const attributes = attributesNote(c, verb);
+    const line = attributes ? `${plain}: ${scrub(attributes)}` : plain;
+    return line.length <= MAX_ENTRY ? line : plain;
+  };
   const blocks: string[] = [];
   if (summary.drift.length > 0) {
-    const outside = summary.drift.map((c) => entry(c, CHANGED_OUTSIDE[c.action] ?? ACTION_WORDS[c.action]));
+    const outside = summary.drift.map((c) => entry(c, CHANGED_OUTSIDE[c.action] ?? ACTION_WORDS[c.action], ''));
     blocks.push(`**Changed outside OpenTofu** (${formatNumber(outside.length)})\n\n${boundedList(outside)}`);
   }
-  const planned = summary.changes.filter((c) => c.action !== 'read').map((c) => entry(c, ACTION_WORDS[c.action]));
+  const planned = summary.changes
+    .filter((c) => c.action !== 'read')
+    .map((c) => entry(c, ACTION_WORDS[c.action], 'changes '));
   const outputs = summary.outputChanges.map((o) => `- output ${inlineCode(scrub(o.name))} — ${ACTION_WORDS[o.action]}`);
   const all = [...planned, ...outputs];
   if (all.length > 0) {
