@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunContext } from '../src/context.js';
 import { parseInputs, type ActionInputs } from '../src/inputs/schema.js';
 import { runFailure } from '../src/outcome.js';
-import { describeDiagnostics, readableUiLine, uiDiagnostics, validateDiagnostics } from '../src/plan/diagnostics.js';
+import { describeDiagnostics, readableUiLine, uiDiagnostics } from '../src/plan/diagnostics.js';
 import { interpretPlanExitCode } from '../src/plan/exit-code.js';
 import { backendArgs, providerSelections, removalWithoutCluster, stateAddresses } from '../src/plan/run.js';
 import { backendBlock } from '../src/configuration.js';
@@ -118,15 +118,6 @@ describe('tofu diagnostics', () => {
 
   it('echoes readable lines, hiding the version banner and keeping text that is not JSON', () => {
     expect(ui.split('\n').map(readableUiLine)).toEqual([null, 'Error: bad', 'Warning: meh', 'panic: not json']);
-  });
-
-  it('reads validate -json, and nothing from output that is not JSON', () => {
-    const validate = JSON.stringify({
-      valid: false,
-      diagnostics: [{ severity: 'error', summary: 'Unsupported argument' }],
-    });
-    expect(validateDiagnostics(validate).map((d) => d.summary)).toEqual(['Unsupported argument']);
-    expect(validateDiagnostics('Error: crashed')).toEqual([]);
   });
 
   it('passes backend settings as -backend-config arguments, one each, values untouched', () => {

@@ -63,10 +63,13 @@ describe('plan exit codes', () => {
     expect(run.stderr + run.stdout).not.toMatch(STACK_FRAME);
   });
 
-  it('1: an invalid configuration stops at validate, with file and line', async () => {
+  it('1: an invalid configuration fails the plan, with file and line', async () => {
     const run = await runPipeline({ mirror, toolCache, workspace: fixtureWorkspace('validate-error') });
     expect(run.code).toBe(1);
     expect(run.outputs['plan-exitcode']).toBe('1');
+    // tofu plan validates the configuration first: its own diagnostics name the error, no plan file is written.
+    expect(run.stdout).toMatch(/::error::tofu plan failed/);
+    expect(run.outputs['plan-json-path'] ?? '').toBe('');
     const errors = annotations(run.stdout, 'error');
     expect(
       errors.some((e) => /file=config\/main\.tf,line=7/.test(e.props) && /not_an_argument/.test(e.message + e.props)),

@@ -1,4 +1,4 @@
-// Pure reading of tofu's machine-readable output (`plan -json` UI lines, `validate -json`) into diagnostics that
+// Pure reading of tofu's machine-readable output (`init -json` and `plan -json` UI lines) into diagnostics that
 // become annotations with file and line, and into the readable lines echoed to the log.
 
 export interface Diagnostic {
@@ -49,16 +49,6 @@ export function uiDiagnostics(output: string): Diagnostic[] {
   return jsonLines(output)
     .filter((line) => line.type === 'diagnostic' && line.diagnostic)
     .map((line) => toDiagnostic(line.diagnostic as RawDiagnostic));
-}
-
-/** Diagnostics from `tofu validate -json`. */
-export function validateDiagnostics(output: string): Diagnostic[] {
-  try {
-    const parsed = JSON.parse(output) as { diagnostics?: RawDiagnostic[] };
-    return (parsed.diagnostics ?? []).map(toDiagnostic);
-  } catch {
-    return [];
-  }
 }
 
 /** The human message of one UI line, for the log; non-JSON lines pass through unchanged. */

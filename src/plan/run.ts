@@ -1,16 +1,12 @@
-// The plan stage's edge: tofu init → validate → plan -detailed-exitcode -out → show -json / show, in the working
-// directory. Every step's exit code is read; the first failing step ends the stage with its diagnostics.
+// The plan stage's edge: tofu init → plan -detailed-exitcode -out → show -json / show, in the working directory.
+// Every step's exit code is read; the first failing step ends the stage with its diagnostics. No separate
+// `tofu validate`: plan validates the configuration first and reports the same diagnostics, and a validate of its
+// own starts every provider once more (a second on the shipped root, a tenth of the plan stage).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BackendSetting } from '../inputs/schema.js';
 import { runProcess } from '../process.js';
-import {
-  describeDiagnostics,
-  readableUiLine,
-  uiDiagnostics,
-  validateDiagnostics,
-  type Diagnostic,
-} from './diagnostics.js';
+import { describeDiagnostics, readableUiLine, uiDiagnostics, type Diagnostic } from './diagnostics.js';
 import { interpretPlanExitCode, type PlanOutcome } from './exit-code.js';
 
 export interface PlanRequest {
@@ -30,7 +26,7 @@ export interface PlanRequest {
 
 export interface PlanRun extends PlanOutcome {
   /** The step that failed, when one did. */
-  failedStep?: 'init' | 'credentials' | 'validate' | 'plan' | 'show';
+  failedStep?: 'init' | 'credentials' | 'plan' | 'show';
   error?: string;
   diagnostics: Diagnostic[];
   planFile?: string;
@@ -125,13 +121,6 @@ export async function runPlan(request: PlanRequest): Promise<PlanRun> {
     if (problem) return failed('credentials', problem, [], '', providers);
   }
 
-  const validate = await run(['validate', '-json', '-no-color'], () => null);
-  const validateFindings = validateDiagnostics(validate.stdout);
-  if (validate.exitCode !== 0) {
-    const reason = describeDiagnostics(validateFindings) || validate.stderr.trim();
-    return failed('validate', `tofu validate failed:\n${reason}`, validateFindings, '', providers);
-  }
-
   const planFile = path.join(request.outputDirectory, 'tfplan');
   // A pull request's plan may overlap the apply of main for the same state: wait for its lock rather than fail.
   const planArgs = [
@@ -144,7 +133,7 @@ export async function runPlan(request: PlanRequest): Promise<PlanRun> {
     `-var-file=${request.tfvarsPath}`,
   ];
   const plan = await run(planArgs, readableUiLine);
-  const diagnostics = [...validateFindings, ...uiDiagnostics(plan.stdout)];
+  const diagnostics = uiDiagnostics(plan.stdout);
   const outcome = interpretPlanExitCode(plan.exitCode);
   if (outcome.failed) {
     const reason = describeDiagnostics(diagnostics) || plan.stderr.trim() || `exit code ${plan.exitCode}`;

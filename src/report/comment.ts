@@ -47,7 +47,7 @@ export interface PlanReport {
   policy: PolicyReport;
   plan: {
     exitCode: 0 | 1 | 2;
-    /** The tofu step that failed (init, validate, plan, show), when one did. */
+    /** The tofu step that failed (init, plan, show), when one did. */
     failedStep?: PlanRun['failedStep'];
     summary?: PlanSummary;
     text: string;
