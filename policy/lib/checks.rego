@@ -358,6 +358,31 @@ option_errors contains result("FLUX008", sprintf("data.flux_policy.interval.%s",
 	not interval_bound_seconds(name)
 }
 
+# The keys each option knows, so that a misspelt one (`maximum`, `requried`) is a failure, not a silent no-op.
+option_keys := {"interval": {"min", "max", "enforcement"}, "multitenancy": {"required", "enforcement"}}
+
+option_errors contains result(id, sprintf("data.flux_policy.%s", [name]), show(value), {
+	"problem": "is not an object",
+	"fix": sprintf("give its settings as keys: %s", [concat(", ", sort(option_keys[name]))]),
+}) if {
+	some id in ["FLUX008", "FLUX009"]
+	name := option_of[id]
+	value := option(name, {})
+	not is_object(value)
+}
+
+option_errors contains result(id, sprintf("data.flux_policy.%s.%s", [name, key]), show(value), {
+	"problem": "is not a known option, so it would be ignored",
+	"fix": sprintf("use %s", [concat(" or ", sort(option_keys[name]))]),
+}) if {
+	some id in ["FLUX008", "FLUX009"]
+	name := option_of[id]
+	settings := option(name, {})
+	is_object(settings)
+	some key, value in settings
+	not key in option_keys[name]
+}
+
 option_errors contains result("FLUX009", "data.flux_policy.multitenancy.enforcement", show(enforcement("multitenancy")), {
 	"problem": "is not a valid enforcement",
 	"fix": `use "warn" or "deny"`,

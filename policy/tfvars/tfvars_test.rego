@@ -188,6 +188,15 @@ test_bad_bound_option_fails_closed if {
 	denied(compliant) == {"FLUX008"} with data.flux_policy as {"interval": {"enforcement": "block"}}
 }
 
+test_unknown_or_malformed_option_fails_closed if {
+	denied(compliant) == {"FLUX008"} with data.flux_policy as {"interval": {"maximum": "10m"}}
+	denied(compliant) == {"FLUX008"} with data.flux_policy as {"interval": "10m"}
+	denied(compliant) == {"FLUX009"} with data.flux_policy as {"multitenancy": {"requried": true}}
+	denied(compliant) == {"FLUX009"} with data.flux_policy as {"multitenancy": true}
+	some msg in messages(compliant) with data.flux_policy as {"interval": {"maximum": "10m"}}
+	contains(msg, `data.flux_policy.interval.maximum = "10m" is not a known option, so it would be ignored. Fix: use enforcement or max or min`)
+}
+
 # --- FLUX009 (option) ----------------------------------------------------------------------------------------------
 
 lockdown := {"multitenancy": {"required": true}}
