@@ -338,6 +338,40 @@ describe('kubeconfig features the library brings', () => {
     });
   });
 
+  it("gives a plugin that asks for it the cluster (provideClusterInfo), the CA read from the kubeconfig's file", async () => {
+    ready();
+    const seen = path.join(dir, 'plugin-info');
+    const command = await plugin(
+      `echo "$KUBERNETES_EXEC_INFO" > ${seen}\n` +
+        `printf '{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","status":{"token":"${api.token}"}}'`,
+    );
+    const file = await editKubeconfig(await kubeconfigFile('none', 'ca-file'), (_c, user) => {
+      user.exec = { apiVersion: 'client.authentication.k8s.io/v1beta1', command, provideClusterInfo: true };
+    });
+    expect((await wait(file)).outcome).toBe('ready');
+    const info = JSON.parse(await fs.readFile(seen, 'utf8')) as { spec: { cluster: Record<string, unknown> } };
+    expect(info).toMatchObject({
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      kind: 'ExecCredential',
+      spec: { interactive: false, cluster: { server: api.url } },
+    });
+    const ca = Buffer.from(String(info.spec.cluster['certificate-authority-data']), 'base64').toString('utf8');
+    expect(ca).toBe(api.certs.ca);
+  });
+
+  it("names a plugin that is not installed, with the kubeconfig's installHint", async () => {
+    const command = path.join(dir, 'no-such-plugin');
+    const installHint = 'kubelogin is required: https://azure.github.io/kubelogin/install.html';
+    const file = await editKubeconfig(await kubeconfigFile('none'), (_c, user) => {
+      user.exec = { apiVersion: 'client.authentication.k8s.io/v1', command, installHint };
+    });
+    const report = await wait(file);
+    expect([report.outcome, report.polls]).toEqual(['failed', 1]);
+    expect(report.message).toMatch(/^Health check: the kubeconfig's exec plugin could not run: .*ENOENT/);
+    expect(report.message).toContain(`. ${installHint}`);
+    expect(api.requests).toEqual([]);
+  });
+
   it("stops at once on a failing exec plugin, with the plugin's stderr", async () => {
     const command = await plugin(`echo 'error: SSO session expired; run aws sso login' >&2\nexit 255`);
     const file = await editKubeconfig(await kubeconfigFile('none'), (_c, user) => {
