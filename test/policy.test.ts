@@ -163,6 +163,13 @@ describe('conftest test on tfvars', () => {
     expect(charts.failures.map((f) => f.msg).join('\n')).toContain(
       'data.flux_policy.chart_repository.allowed[0] = "charts.example.internal" is not an https:// or oci:// URL',
     );
+
+    // A misspelt option name would leave multi-tenancy lockdown off without a word: FLUX011 fails the run.
+    writeFileSync(bad, JSON.stringify({ flux_policy: { multitenacy: { required: true, enforcement: 'deny' } } }));
+    const misspelt = record(testTfvars(tfvarsFixture('compliant'), '--data', bad));
+    expect(misspelt.status).toBe(1);
+    expect(ruleIds(misspelt.failures)).toEqual(['FLUX011']);
+    expect(misspelt.failures[0]!.msg).toContain('data.flux_policy.multitenacy = {"enforcement":"deny","required":true} is not a known option'); // prettier-ignore
   });
 
   it('never shows credentials embedded in a URL', () => {
@@ -187,7 +194,7 @@ describe('policy/README.md', () => {
   );
 
   it('has one section per rule, which the messages link to', () => {
-    expect(Object.keys(catalogue)).toHaveLength(11);
+    expect(Object.keys(catalogue)).toHaveLength(12);
     for (const [id, title] of Object.entries(catalogue)) {
       expect(anchors, `${id} section`).toContain(`${id.toLowerCase()}-${title}`);
     }

@@ -446,3 +446,25 @@ option_errors contains result("FLUX010", sprintf("data.flux_policy.chart_reposit
 	chart_repository_restricted
 	not chart_repository_entry_ok(entry)
 }
+
+# --- FLUX011: the options document itself --------------------------------------------------------------------------
+
+# A misspelt option name (`multitenacy`) or a flux_policy that is not a map would leave every rule it meant to
+# tighten at its default, silently: both fail instead.
+known_options := {"chart_repository", "docs_base", "interval", "multitenancy"}
+
+option_errors contains result("FLUX011", sprintf("data.flux_policy.%s", [key]), show(value), {
+	"problem": "is not a known option, so it would be ignored",
+	"fix": sprintf("use %s", [concat(", ", sort(known_options))]),
+}) if {
+	some key, value in options
+	not key in known_options
+}
+
+option_errors contains result("FLUX011", "data.flux_policy", show(value), {
+	"problem": "is not a map of options, so every option would be off",
+	"fix": sprintf("give the options as keys: %s", [concat(", ", sort(known_options))]),
+}) if {
+	value := data.flux_policy
+	not is_object(value)
+}

@@ -17,6 +17,7 @@ rules := {
 	"FLUX008": "interval-bounds",
 	"FLUX009": "multitenancy-lockdown",
 	"FLUX010": "chart-repository",
+	"FLUX011": "policy-options",
 }
 
 # Options come from a Conftest data document (`--data file.yaml`) with a top-level `flux_policy` key, so an

@@ -197,6 +197,15 @@ test_unknown_or_malformed_option_fails_closed if {
 	contains(msg, `data.flux_policy.interval.maximum = "10m" is not a known option, so it would be ignored. Fix: use enforcement or max or min`)
 }
 
+test_unknown_top_level_option_fails_closed if {
+	denied(compliant) == {"FLUX011"} with data.flux_policy as {"multitenacy": {"required": true}}
+	denied(compliant) == {"FLUX011"} with data.flux_policy as ["interval"]
+	denied(compliant) == {"FLUX011"} with data.flux_policy as false
+	count(tfvars.deny) == 0 with input as compliant with data.flux_policy as {"docs_base": "https://example.com/p.md"}
+	some msg in messages(compliant) with data.flux_policy as {"multitenacy": {"required": true}}
+	contains(msg, `FLUX011 policy-options: data.flux_policy.multitenacy = {"required":true} is not a known option, so it would be ignored. Fix: use chart_repository, docs_base, interval, multitenancy`)
+}
+
 # --- FLUX009 (option) ----------------------------------------------------------------------------------------------
 
 lockdown := {"multitenancy": {"required": true}}
