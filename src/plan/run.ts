@@ -1,7 +1,7 @@
 // The plan stage's edge: tofu init → plan -detailed-exitcode -out → show -json / show, in the working directory.
 // Every step's exit code is read; the first failing step ends the stage with its diagnostics. No separate
 // `tofu validate`: plan validates the configuration first and reports the same diagnostics, and a validate of its
-// own starts every provider once more (a second on the shipped root, a tenth of the plan stage).
+// own starts every provider once more (about a second of each run on the shipped root).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { BackendSetting } from '../inputs/schema.js';
