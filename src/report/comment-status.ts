@@ -6,12 +6,13 @@ import {
   metadataMarker,
   parseCommentMetadata,
   type CommentMetadata,
+  type CommentStatus,
 } from './comment.js';
 import { inlineCode } from './comment-markdown.js';
 
 export interface ApplyStatus {
   /** `not-applied`: the reviewed plan matched, but a check before apply (cluster access) stopped it. */
-  status: 'applied' | 'apply-failed' | 'not-applied';
+  status: Exclude<CommentStatus, 'planned'>;
   /** Link to the workflow run that applied (or failed to). */
   runUrl: string;
   /** The commit applied on main. */

@@ -28,7 +28,9 @@ export const GITHUB_COMMENT_LIMIT = 65_536;
 /** Room kept free for the apply status that updateCommentStatus adds later (see comment-status.ts). */
 export const STATUS_RESERVE = 1_024;
 
-export type CommentStatus = 'planned' | 'applied' | 'apply-failed' | 'not-applied';
+/** A plan comment's status in its marker: planned by a pull request, then what the apply on main made of it. */
+export const COMMENT_STATUSES = ['planned', 'applied', 'apply-failed', 'not-applied'] as const;
+export type CommentStatus = (typeof COMMENT_STATUSES)[number];
 
 export interface CommentMetadata {
   version: 1;
@@ -99,7 +101,7 @@ export function parseCommentMetadata(body: string): CommentMetadata | null {
   const m = value as Partial<CommentMetadata> | null;
   if (!m || m.version !== 1 || typeof m.target !== 'string' || typeof m.headSha !== 'string') return null;
   if (m.planHash !== null && typeof m.planHash !== 'string') return null;
-  if (m.status !== undefined && !['planned', 'applied', 'apply-failed', 'not-applied'].includes(m.status)) return null;
+  if (m.status !== undefined && !(COMMENT_STATUSES as readonly string[]).includes(m.status)) return null;
   const metadata: CommentMetadata = { version: 1, target: m.target, headSha: m.headSha, planHash: m.planHash };
   if (m.status) metadata.status = m.status;
   const inputs = parseInputHashes(m.inputs);
