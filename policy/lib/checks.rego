@@ -359,7 +359,11 @@ option_errors contains result("FLUX008", sprintf("data.flux_policy.interval.%s",
 }
 
 # The keys each option knows, so that a misspelt one (`maximum`, `requried`) is a failure, not a silent no-op.
-option_keys := {"interval": {"min", "max", "enforcement"}, "multitenancy": {"required", "enforcement"}}
+option_keys := {
+	"interval": {"min", "max", "enforcement"},
+	"multitenancy": {"required", "enforcement"},
+	"chart_repository": {"allowed", "enforcement"},
+}
 
 option_errors contains result(id, sprintf("data.flux_policy.%s", [name]), show(value), {
 	"problem": "is not an object",
@@ -375,8 +379,7 @@ option_errors contains result(id, sprintf("data.flux_policy.%s.%s", [name, key])
 	"problem": "is not a known option, so it would be ignored",
 	"fix": sprintf("use %s", [concat(" or ", sort(option_keys[name]))]),
 }) if {
-	some id in ["FLUX008", "FLUX009"]
-	name := option_of[id]
+	some id, name in option_of
 	settings := option(name, {})
 	is_object(settings)
 	some key, value in settings
@@ -404,15 +407,6 @@ option_errors contains result("FLUX010", "data.flux_policy.chart_repository", sh
 }) if {
 	not is_object(chart_repository_option)
 	chart_repository_option != null
-}
-
-option_errors contains result("FLUX010", sprintf("data.flux_policy.chart_repository.%s", [key]), show(value), {
-	"problem": "is not a known option, so it would be ignored",
-	"fix": "use allowed or enforcement",
-}) if {
-	is_object(chart_repository_option)
-	some key, value in chart_repository_option
-	not key in {"allowed", "enforcement"}
 }
 
 option_errors contains result("FLUX010", "data.flux_policy.chart_repository.enforcement", show(enforcement("chart_repository")), {
@@ -451,7 +445,7 @@ option_errors contains result("FLUX010", sprintf("data.flux_policy.chart_reposit
 
 # A misspelt option name (`multitenacy`) or a flux_policy that is not a map would leave every rule it meant to
 # tighten at its default, silently: both fail instead.
-known_options := {"chart_repository", "docs_base", "interval", "multitenancy"}
+known_options := {name | some name, _ in option_keys} | {"docs_base"}
 
 option_errors contains result("FLUX011", sprintf("data.flux_policy.%s", [key]), show(value), {
 	"problem": "is not a known option, so it would be ignored",
